@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Entry point of `neighwatch`: loads the bundle that `npm run build` writes to dist/apps/cli.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const bundle = new URL('../dist/apps/cli/main.js', import.meta.url);
+if (!existsSync(fileURLToPath(bundle))) {
+  process.stderr.write('neighwatch: not built yet: run `npm run setup` (or `npm run build`) in the neighwatch checkout\n');
+  process.exit(1);
+}
+await import(bundle.href);

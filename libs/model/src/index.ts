@@ -1,0 +1,137 @@
+/**
+ * The names every part of neighwatch shares: message types, mismatch kinds and states,
+ * and the shape of one ARP/NDP observation as the correlator sees it. Kept free of any
+ * I/O so the agent, the collector, the CLI and the correlator agree at compile time.
+ */
+
+/** What an ARP or NDP frame is. Closed union; labels below stay in sync by type. */
+export type MessageType =
+  | 'ARP_REQUEST'
+  | 'ARP_REPLY'
+  | 'ARP_PROBE' // sender IP 0.0.0.0 (RFC 5227 §2.1.1)
+  | 'ARP_ANNOUNCEMENT' // sender IP == target IP (RFC 5227 §2.3)
+  | 'NDP_RS'
+  | 'NDP_RA'
+  | 'NDP_NS' // a DAD probe is an NS from :: (RFC 4862 §5.4.2)
+  | 'NDP_NA'
+  | 'NDP_REDIRECT';
+
+export const MESSAGE_TYPE_LABELS: Record<MessageType, string> = {
+  ARP_REQUEST: 'ARP request',
+  ARP_REPLY: 'ARP reply',
+  ARP_PROBE: 'ARP probe',
+  ARP_ANNOUNCEMENT: 'ARP announcement',
+  NDP_RS: 'Router Solicitation',
+  NDP_RA: 'Router Advertisement',
+  NDP_NS: 'Neighbor Solicitation',
+  NDP_NA: 'Neighbor Advertisement',
+  NDP_REDIRECT: 'Redirect',
+};
+
+export const MESSAGE_TYPES = Object.keys(MESSAGE_TYPE_LABELS) as MessageType[];
+
+/** Stable names (proto enum, CLI `--kind`, JSON output): see DESIGN.md. */
+export type MismatchKind =
+  | 'LLADDR_MISMATCH'
+  | 'EUI64_MISMATCH'
+  | 'PHANTOM_LLADDR'
+  | 'MAC_CHANGED'
+  | 'FLIP_FLOP'
+  | 'DUPLICATE_ADDRESS'
+  | 'REWRITTEN_IN_TRANSIT'
+  | 'BINDING_CONFLICT'
+  | 'SPLIT_STACK';
+
+export const MISMATCH_KIND_LABELS: Record<MismatchKind, string> = {
+  LLADDR_MISMATCH: 'link-layer address in the packet differs from the Ethernet source',
+  EUI64_MISMATCH: 'EUI-64 interface ID derived from another MAC than the frame’s source',
+  PHANTOM_LLADDR: 'a claimed link-layer address that no frame ever comes from',
+  MAC_CHANGED: 'an IP moved to a MAC not seen with it before',
+  FLIP_FLOP: 'an IP went back to a MAC it had within the last 24 h',
+  DUPLICATE_ADDRESS: 'two MACs claim the same IP at the same time',
+  REWRITTEN_IN_TRANSIT: 'the same packet carries different addresses at two vantage points',
+  BINDING_CONFLICT: 'a node’s own IP is bound to another MAC elsewhere',
+  SPLIT_STACK: 'a node’s IPv4 and IPv6 are bound to different MACs by the same observer',
+};
+
+export const MISMATCH_KINDS = Object.keys(MISMATCH_KIND_LABELS) as MismatchKind[];
+
+/** Kinds one capture (one vantage point) can show; `neighwatch analyze` reports these. */
+export const SINGLE_VANTAGE_KINDS: readonly MismatchKind[] = [
+  'LLADDR_MISMATCH',
+  'EUI64_MISMATCH',
+  'PHANTOM_LLADDR',
+  'MAC_CHANGED',
+  'FLIP_FLOP',
+  'DUPLICATE_ADDRESS',
+];
+
+/** Kinds only the collector can find, from two or more agents. */
+export const CROSS_NODE_KINDS: readonly MismatchKind[] = ['REWRITTEN_IN_TRANSIT', 'BINDING_CONFLICT', 'SPLIT_STACK'];
+
+export type MismatchState = 'open' | 'acknowledged' | 'resolved';
+
+/** Whether the capturing node sent the frame or received it. */
+export type Direction = 'sent' | 'received' | 'unknown';
+
+export interface VantagePoint {
+  node: string;
+  iface: string;
+}
+
+/**
+ * One ARP/NDP frame as the correlator sees it. Addresses are text (MACs lower-case
+ * with colons, IPv6 in RFC 5952 form) because every rule keys maps by them.
+ */
+export interface NeighborObservation {
+  /** Vantage point: the node that captured the frame and its interface. */
+  node: string;
+  iface: string;
+  direction: Direction;
+  /** Capture time, microseconds since the epoch (clock-corrected at the collector). */
+  timeUs: number;
+  type: MessageType;
+  ethSrc: string;
+  ethDst: string;
+  /** Outermost VLAN id, or null for an untagged frame. */
+  vlan: number | null;
+  /** ARP sender IP or IPv6 source. */
+  srcIp: string;
+  /** ARP target IP; NS/NA/Redirect target; null otherwise. */
+  targetIp: string | null;
+  /** The link-layer address the packet claims: ARP sender HW, SLLAO (RS/RA/NS), TLLAO (NA/Redirect). */
+  lladdr: string | null;
+  /** NA flags: 0x4 router, 0x2 solicited, 0x1 override (0 for other types). */
+  naFlags: number;
+  /** ICMPv6 checksum verdict; null for ARP. */
+  checksumOk: boolean | null;
+  /** 16 hex digits: hash of the bytes that L2 rewriting leaves alone (see libs/packet). */
+  fingerprint: string;
+  /** Evidence reference: frame number in a file, or the agent's sequence number. */
+  ref: number;
+}
+
+/** Where a finding's proof lives: a frame (by ref) seen at a vantage point. */
+export interface EvidenceRef extends VantagePoint {
+  ref: number;
+  timeUs: number;
+}
+
+/** One occurrence of a mismatch, as a correlation rule emits it. */
+export interface Finding {
+  kind: MismatchKind;
+  /** With `kind`, identifies the mismatch row (e.g. "fe80::203:ffff:fe13:7d75"). */
+  subject: string;
+  ip: string | null;
+  macs: string[];
+  /** The node the subject belongs to, when known (from inventory). */
+  node: string | null;
+  vantagePoints: VantagePoint[];
+  timeUs: number;
+  evidence: EvidenceRef[];
+  /** REWRITTEN_IN_TRANSIT: which fields changed between the points, which stayed stale. */
+  rewrittenFields?: string[];
+  staleFields?: string[];
+  /** One line in plain words. */
+  summary: string;
+}
