@@ -135,3 +135,78 @@ export interface Finding {
   /** One line in plain words. */
   summary: string;
 }
+
+/** Kind of a network interface, as an agent's inventory reports it. */
+export type InterfaceKind = 'physical' | 'wireless' | 'bridge' | 'veth' | 'tap' | 'vlan' | 'loopback' | 'other';
+
+/** One interface of a node, as the node says it is (its inventory). */
+export interface InventoryInterface {
+  name: string;
+  /** Lower-case with colons; null for interfaces without a link-layer address (loopback, tun). */
+  mac: string | null;
+  kind: InterfaceKind;
+  /** Non-null: this interface is a port of that bridge. */
+  bridgeMaster: string | null;
+  /** IPv4 dotted quads and IPv6 in RFC 5952 form, without prefix length. */
+  addresses: string[];
+}
+
+/**
+ * What a node says about itself. The correlator uses it for node identity: which MACs
+ * and addresses belong together (BINDING_CONFLICT, SPLIT_STACK, names in explanations).
+ */
+export interface NodeInventory {
+  node: string;
+  /** When the inventory was taken, microseconds since the epoch. */
+  timeUs: number;
+  interfaces: InventoryInterface[];
+}
+
+/** Neighbor cache state (Linux `ip neigh` NUD states). */
+export type NeighborCacheState =
+  | 'incomplete'
+  | 'reachable'
+  | 'stale'
+  | 'delay'
+  | 'probe'
+  | 'failed'
+  | 'noarp'
+  | 'permanent'
+  | 'unknown';
+
+/** One entry of a node's ARP / neighbor cache: what `observer` believes about `ip`. */
+export interface NeighborCacheEntry {
+  /** The node holding the cache, and the interface the entry is on. */
+  observer: string;
+  iface: string;
+  ip: string;
+  /** Null while unresolved (incomplete, failed). */
+  mac: string | null;
+  state: NeighborCacheState;
+  /** When the snapshot holding the entry was taken, microseconds since the epoch. */
+  timeUs: number;
+}
+
+/**
+ * Occurrences of one mismatch folded into one row per (kind, subject), as `analyze` prints
+ * them and the collector stores them.
+ */
+export interface AggregatedFinding {
+  kind: MismatchKind;
+  subject: string;
+  ip: string | null;
+  node: string | null;
+  /** Every MAC involved, in the order first seen. */
+  macs: string[];
+  vantagePoints: VantagePoint[];
+  firstSeenUs: number;
+  lastSeenUs: number;
+  /** Every occurrence, even those whose evidence was not kept. */
+  count: number;
+  /** Bounded: the first few references per vantage point. */
+  evidence: EvidenceRef[];
+  rewrittenFields: string[];
+  staleFields: string[];
+  /** The first occurrence's summary. */
+  summary: string;
+}

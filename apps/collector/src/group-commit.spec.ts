@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { GroupCommitter } from './group-commit';
+
+function deferred() {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('GroupCommitter', () => {
+  it('coalesces items submitted close together into one transaction', async () => {
+    const transactions: number[][] = [];
+    const committer = new GroupCommitter<number>(async (items) => void transactions.push(items), () => 1, { intervalMs: 5, maxRows: 1000 });
+    await Promise.all([1, 2, 3, 4].map((n) => committer.submit(n)));
+    expect(transactions).toEqual([[1, 2, 3, 4]]);
+  });
+
+  it('starts at once when enough rows wait, and queues the rest behind the running transaction', async () => {
+    const transactions: number[][] = [];
+    const gate = deferred();
+    const committer = new GroupCommitter<number>(
+      async (items) => {
+        transactions.push(items);
+        if (transactions.length === 1) await gate.promise;
+      },
+      (n) => n,
+      { intervalMs: 60_000, maxRows: 10 },
+    );
+    const first = committer.submit(10); // reaches maxRows: no 60 s wait
+    const second = committer.submit(4);
+    const third = committer.submit(6);
+    await Promise.resolve();
+    expect(transactions).toEqual([[10]]);
+    gate.resolve();
+    await Promise.all([first, second, third]);
+    expect(transactions).toEqual([[10], [4, 6]]);
+  });
+
+  it('tells every submitter of a failed transaction, and goes on with the next', async () => {
+    let fail = true;
+    const committer = new GroupCommitter<string>(
+      async () => {
+        if (fail) throw new Error('disk full');
+      },
+      () => 1,
+      { intervalMs: 1, maxRows: 100 },
+    );
+    const results = await Promise.allSettled([committer.submit('a'), committer.submit('b')]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    await expect(committer.submit('c')).resolves.toBeUndefined();
+  });
+
+  it('close() commits what waits and refuses new items', async () => {
+    const seen: string[] = [];
+    const committer = new GroupCommitter<string>(async (items) => void seen.push(...items), () => 1, { intervalMs: 60_000, maxRows: 100 });
+    const pending = committer.submit('last');
+    await committer.close();
+    await pending;
+    expect(seen).toEqual(['last']);
+    await expect(committer.submit('late')).rejects.toThrow(/shutting down/);
+  });
+});
