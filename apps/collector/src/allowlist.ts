@@ -24,7 +24,10 @@ const KEYS = ['kind', 'mac', 'ip', 'node', 'comment'];
  */
 export function parseAllowlist(raw: unknown): AllowEntry[] {
   let value = raw;
-  if (typeof raw === 'string') value = raw.trim() === '' ? [] : parseYaml(raw);
+  const fromText = (text: string): unknown => (text.trim() === '' ? [] : parseYaml(text));
+  if (typeof raw === 'string') value = fromText(raw);
+  // A flag given once or repeated arrives as a list of texts, each a list or one entry.
+  else if (Array.isArray(raw) && raw.length && raw.every((r) => typeof r === 'string')) value = raw.flatMap((r) => fromText(r as string));
   if (!Array.isArray(value)) throw new Error('expected a list of {kind, mac, ip, node, comment} entries');
   return value.map((item, i) => {
     const at = `[${i}]`;

@@ -25,7 +25,7 @@ describe('TokenBucket', () => {
   });
 
   it('keeps one flooding agent from using another agent\'s budget', () => {
-    let now = 0;
+    const now = 0;
     const flood = new TokenBucket(100, 100, () => now);
     const quiet = new TokenBucket(100, 100, () => now);
     for (let i = 0; i < 10; i++) flood.take(100);

@@ -121,7 +121,10 @@ export function flattenDocument(schema: Schema, document: unknown, fileName = 'c
     }
     for (const [name, inner] of Object.entries(value as Record<string, unknown>)) {
       const key = prefix === '' ? name : `${prefix}.${name}`;
-      if (key in schema) out[key] = inner;
+      // `key: ~` (null) means unset: the default applies. `--print-config` prints unset keys so.
+      if (key in schema) {
+        if (inner !== null) out[key] = inner;
+      }
       else if (Object.keys(schema).some((k) => k.startsWith(key + '.'))) walk(inner, key);
       else throw new ConfigError(`${fileName}: unknown key "${key}"${suggest(key, Object.keys(schema))}`, key, 'file');
     }

@@ -32,8 +32,8 @@ export const DAD_DEFENCE_WINDOW_US = 10 * SECOND_US;
 
 /**
  * PHANTOM_LLADDR: a claimed link-layer address is a phantom when no frame on the link comes
- * from it within this window of the claim. Linux re-confirms a neighbour in use every
- * base_reachable_time (30 s, randomised to 15–45 s) with a unicast NS or ARP request, so a
+ * from it within this window of the claim. Linux re-confirms a neighbor in use every
+ * base_reachable_time (30 s, randomized to 15–45 s) with a unicast NS or ARP request, so a
  * live host that is being talked to sends an ARP/NDP frame of its own within about a minute,
  * even in a capture filtered to ARP/NDP only.
  */
@@ -78,8 +78,8 @@ export const MATCH_HORIZON_US = 10 * SECOND_US;
 export const MAX_SIGHTINGS_PER_FINGERPRINT = 16;
 
 /**
- * BINDING_CONFLICT / SPLIT_STACK: an observer's binding (wire or neighbour cache) counts for
- * this long after it was last seen. Neighbour caches garbage-collect stale entries after
+ * BINDING_CONFLICT / SPLIT_STACK: an observer's binding (wire or neighbor cache) counts for
+ * this long after it was last seen. Neighbor caches garbage-collect stale entries after
  * gc_stale_time (60 s) plus gc_interval; 10 min keeps a quiet but still cached binding.
  */
 export const OBSERVER_BINDING_WINDOW_US = 10 * MINUTE_US;

@@ -5,8 +5,13 @@
  * `unsupported`, never dropped silently. Probes and announcements (RFC 5227 §2.1.1, §2.3)
  * are ordinary requests/replies; `classify.ts` tells them apart.
  */
-import { FrameState, u16 } from './frame';
-import { ARP_OP_REPLY, ARP_OP_REQUEST, ETHERTYPE_IPV4 } from './types';
+import * as frameModule from './frame';
+import { FrameState } from './frame';
+import * as typesModule from './types';
+
+// Bound once: imported bindings are accessors under some loaders (tsx, vitest), too slow per byte.
+const { u16 } = frameModule;
+const { ARP_OP_REPLY, ARP_OP_REQUEST, ETHERTYPE_IPV4 } = typesModule;
 
 /** Fixed header (8) + two Ethernet/IPv4 address pairs (20). */
 export const ARP_ETHERNET_IPV4_LENGTH = 28;

@@ -3,23 +3,24 @@
  * header down to ARP or ICMPv6 Neighbor Discovery. Never throws on any input: problems end
  * up in `frame.error`, with the layers decoded before them still in `frame.layers`.
  */
-import { decodeArp } from './arp';
-import { decodeEthernet } from './ethernet';
+import * as arpModule from './arp';
+import * as ethernetModule from './ethernet';
 import { FrameState } from './frame';
-import { decodeICMPv6 } from './icmpv6';
-import { decodeIPv4 } from './ipv4';
-import { decodeIPv6 } from './ipv6';
-import { decodeSll, decodeSll2 } from './sll';
-import {
-  ETHERTYPE_ARP,
-  ETHERTYPE_IPV4,
-  ETHERTYPE_IPV6,
-  IPPROTO_ICMPV6,
-  LINKTYPE_ETHERNET,
-  LINKTYPE_LINUX_SLL,
-  LINKTYPE_LINUX_SLL2,
-  type DecodedFrame,
-} from './types';
+import * as icmpv6Module from './icmpv6';
+import * as ipv4Module from './ipv4';
+import * as ipv6Module from './ipv6';
+import * as sllModule from './sll';
+import * as typesModule from './types';
+import { type DecodedFrame } from './types';
+
+// Bound once: imported bindings are accessors under some loaders (tsx, vitest), too slow per byte.
+const { decodeArp } = arpModule;
+const { decodeEthernet } = ethernetModule;
+const { decodeICMPv6 } = icmpv6Module;
+const { decodeIPv4 } = ipv4Module;
+const { decodeIPv6 } = ipv6Module;
+const { decodeSll, decodeSll2 } = sllModule;
+const { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, IPPROTO_ICMPV6, LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 } = typesModule;
 
 /**
  * Decodes frames into one reused {@link DecodedFrame}: the result (and every layer in it)

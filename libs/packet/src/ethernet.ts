@@ -3,8 +3,13 @@
  * 802.1ad QinQ (0x88a8) and the pre-standard 0x9100 outer tag. Frames whose type field is a
  * length (< 0x0600, 802.3/LLC) are reported as unsupported.
  */
-import { FrameState, u16 } from './frame';
-import { ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN } from './types';
+import * as frameModule from './frame';
+import { FrameState } from './frame';
+import * as typesModule from './types';
+
+// Bound once: imported bindings are accessors under some loaders (tsx, vitest), too slow per byte.
+const { u16 } = frameModule;
+const { ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN } = typesModule;
 
 /** Tags beyond this many are not a real network; stop instead of walking a tag bomb. */
 const MAX_VLAN_TAGS = 8;

@@ -24,6 +24,10 @@ import type {
 
 const EMPTY = new Uint8Array(0);
 
+function clear(list: unknown[]): void {
+  while (list.length > 0) list.pop();
+}
+
 function newVlan(): VlanLayer {
   return { name: 'vlan', offset: 0, tpid: 0, pcp: 0, dei: 0, id: 0, etherType: 0 };
 }
@@ -171,20 +175,21 @@ export class FrameState implements DecodedFrame {
   reset(bytes: Uint8Array, linkType: number): void {
     this.bytes = bytes;
     this.linkType = linkType;
-    this.layers.length = 0;
+    // pop() stays inline; `length = 0` goes through the runtime and costs more per frame.
+    clear(this.layers);
     this.error = null;
     this.payloadType = 0;
     this.ethernet = null;
     this.sll = null;
-    this.vlans.length = 0;
+    clear(this.vlans);
     this.arp = null;
     this.ipv4 = null;
     this.icmpv4 = null;
     this.ipv6 = null;
-    this.ipv6Extensions.length = 0;
+    clear(this.ipv6Extensions);
     this.icmpv6 = null;
     this.ndp = null;
-    this.ndpOptions.length = 0;
+    clear(this.ndpOptions);
   }
 
   /** A VLAN layer from the pool, appended to `vlans` and `layers`. */

@@ -4,10 +4,18 @@
  * checksum is verified and reported, never a reason to drop: a monitor wants to see the
  * frame a host would discard.
  */
-import { FrameState, u16 } from './frame';
-import { decodeNdp } from './ndp';
-import { IPPROTO_ICMPV6, ND_REDIRECT, ND_ROUTER_SOLICIT } from './types';
-import { toIPv6Bytes, type IPv6Input } from './addr';
+import * as frameModule from './frame';
+import { FrameState } from './frame';
+import * as ndpModule from './ndp';
+import * as typesModule from './types';
+import * as addrModule from './addr';
+import { type IPv6Input } from './addr';
+
+// Bound once: imported bindings are accessors under some loaders (tsx, vitest), too slow per byte.
+const { u16 } = frameModule;
+const { decodeNdp } = ndpModule;
+const { IPPROTO_ICMPV6, ND_REDIRECT, ND_ROUTER_SOLICIT } = typesModule;
+const { toIPv6Bytes } = addrModule;
 
 function sumWords(b: Uint8Array, start: number, end: number, sum: number): number {
   const evenEnd = start + ((end - start) & ~1);

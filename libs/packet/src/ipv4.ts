@@ -3,8 +3,13 @@
  * frame is: neighbor discovery happens in ARP for IPv4, so an IPv4 packet is never a
  * neighbor message.
  */
-import { FrameState, u16 } from './frame';
-import { IPPROTO_ICMP } from './types';
+import * as frameModule from './frame';
+import { FrameState } from './frame';
+import * as typesModule from './types';
+
+// Bound once: imported bindings are accessors under some loaders (tsx, vitest), too slow per byte.
+const { u16 } = frameModule;
+const { IPPROTO_ICMP } = typesModule;
 
 export function decodeIPv4(f: FrameState, offset: number): boolean {
   const b = f.bytes;

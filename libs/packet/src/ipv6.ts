@@ -7,17 +7,13 @@
  * an incomplete message: reported as unsupported (no reassembly; RFC 6980 forbids
  * fragmented Neighbor Discovery anyway).
  */
-import { FrameState, u16, u32 } from './frame';
-import {
-  IPPROTO_AH,
-  IPPROTO_DSTOPTS,
-  IPPROTO_FRAGMENT,
-  IPPROTO_HIP,
-  IPPROTO_HOPOPTS,
-  IPPROTO_MOBILITY,
-  IPPROTO_ROUTING,
-  IPPROTO_SHIM6,
-} from './types';
+import * as frameModule from './frame';
+import { FrameState } from './frame';
+import * as typesModule from './types';
+
+// Bound once: imported bindings are accessors under some loaders (tsx, vitest), too slow per byte.
+const { u16, u32 } = frameModule;
+const { IPPROTO_AH, IPPROTO_DSTOPTS, IPPROTO_FRAGMENT, IPPROTO_HIP, IPPROTO_HOPOPTS, IPPROTO_MOBILITY, IPPROTO_ROUTING, IPPROTO_SHIM6 } = typesModule;
 
 /** A chain longer than this is an attack or garbage, not a packet worth walking. */
 const MAX_EXTENSION_HEADERS = 16;

@@ -5,8 +5,13 @@
  * There is no destination address; the packet type says whether the frame was sent by this
  * host (4), or received unicast (0), broadcast (1), multicast (2) or for another host (3).
  */
-import { decodeVlanTags } from './ethernet';
-import { FrameState, u16, u32 } from './frame';
+import * as ethernetModule from './ethernet';
+import * as frameModule from './frame';
+import { FrameState } from './frame';
+
+// Bound once: imported bindings are accessors under some loaders (tsx, vitest), too slow per byte.
+const { decodeVlanTags } = ethernetModule;
+const { u16, u32 } = frameModule;
 
 /** SLL protocol values that are not EtherTypes (Linux `ETH_P_802_3`, `ETH_P_802_2`, …). */
 function isEtherType(protocol: number): boolean {

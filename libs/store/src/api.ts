@@ -47,6 +47,8 @@ export interface Store {
   replaceInventory(inventory: InventoryRecord): Promise<void>;
   /** Applies a full or delta neighbor snapshot and folds its entries into the bindings. */
   applyNeighborSnapshot(snapshot: NeighborSnapshotRecord): Promise<void>;
+  /** Registers a node before its agent's first contact. Throws StoreConflictError if the name exists. */
+  createNode(name: string, nowUs: number): Promise<void>;
   /** Highest committed (or rejected) sequence of a node; 0 for an unknown node. */
   committedSequence(node: string): Promise<number>;
 

@@ -16,6 +16,7 @@ export interface RunOptions {
   /** Resolve with the result instead of rejecting on a non-zero exit code. */
   allowFailure?: boolean;
   timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
 }
 
 export class CommandError extends Error {
@@ -32,7 +33,7 @@ const DEFAULT_TIMEOUT_MS = 20_000;
 
 export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ipJson, run, runIn } from './exec';
 import { parsePingSummary, type PingResult } from './ping';
 import { radvdConfig } from './radvd';
-import { deleteTableScript, wifiBridgeRuleset } from './rules';
+import { wifiBridgeRuleset } from './rules';
 import { LAB_ADDRESSES, LAB_ROLES, labTopology, type LabRole, type LabTopology, type LabVariant } from './topology';
 
 export const STATE_ROOT = process.env.NEIGHWATCH_LAB_STATE_DIR ?? '/run/neighwatch-lab';
@@ -102,7 +102,9 @@ export async function labUp(options: LabOptions = {}): Promise<LabTopology> {
   try {
     await build(topology, variant, log);
   } catch (error) {
+    const radvdLog = await readFile(join(stateDir(topology.prefix), 'radvd.log'), 'utf8').catch(() => '');
     await labDown({ prefix: topology.prefix });
+    if (radvdLog && error instanceof Error) error.message += `\nradvd.log:\n${radvdLog.trimEnd()}`;
     throw error;
   }
   return topology;
@@ -121,7 +123,12 @@ async function build(topology: LabTopology, variant: LabVariant, log: (line: str
     await run('ip', ['-n', ns[role], 'link', 'set', 'lo', 'up']);
     // Interfaces created below inherit these: SLAAC addresses are the modified EUI-64 of
     // the fixed MACs, no privacy addresses, so every address in a finding is predictable.
-    await sysctl(ns[role], { 'net.ipv6.conf.default.addr_gen_mode': 0, 'net.ipv6.conf.default.use_tempaddr': 0 });
+    await sysctl(ns[role], {
+      'net.ipv6.conf.default.addr_gen_mode': 0,
+      'net.ipv6.conf.default.use_tempaddr': 0,
+      // Solicit routers as soon as the link-local address is ready (default: after up to 1 s).
+      'net.ipv6.conf.default.router_solicitation_delay': 0,
+    });
   }
   await sysctl(ns.router, { 'net.ipv6.conf.all.forwarding': 1 });
   log(`namespaces ${LAB_ROLES.map((r) => ns[r]).join(', ')}`);
@@ -156,12 +163,14 @@ async function build(topology: LabTopology, variant: LabVariant, log: (line: str
   }
 
   await run('ip', ['-n', ns.router, 'link', 'set', routerLan.name, 'up']);
+  for (const name of [hostBridge.name, hostUplink.name, hostVmPort.name]) await run('ip', ['-n', ns.host, 'link', 'set', name, 'up']);
+  await run('ip', ['-n', ns.vm, 'link', 'set', vmEth.name, 'up']);
+  // radvd last: its first, unsolicited RA then reaches every node at once (answers to
+  // solicitations are held back 3 s after any RA, radvd.conf(5) MinDelayBetweenRAs).
   await writeFile(join(dir, 'radvd.conf'), radvdConfig(topology));
   await runIn(ns.router, 'radvd', [
     '-C', join(dir, 'radvd.conf'), '-p', join(dir, 'radvd.pid'), '-m', 'logfile', '-l', join(dir, 'radvd.log'),
   ]);
-  for (const name of [hostBridge.name, hostUplink.name, hostVmPort.name]) await run('ip', ['-n', ns.host, 'link', 'set', name, 'up']);
-  await run('ip', ['-n', ns.vm, 'link', 'set', vmEth.name, 'up']);
 
   await waitForSlaac(ns.vm, vmEth.name, LAB_ADDRESSES.vmIPv6);
   await waitForSlaac(ns.host, hostBridge.name, LAB_ADDRESSES.hostIPv6);
@@ -185,7 +194,7 @@ async function waitForSlaac(namespace: string, ifname: string, expected: string)
     if (addr && !addr.tentative) return;
     if (addr?.dadfailed) throw new Error(`${namespace}: duplicate address detection failed for ${expected}`);
     if (Date.now() > deadline) {
-      throw new Error(`${namespace}: ${ifname} got no SLAAC address ${expected} within ${SLAAC_TIMEOUT_MS / 1000} s (is radvd running? see ${stateDir(namespace)})`);
+      throw new Error(`${namespace}: ${ifname} got no SLAAC address ${expected} within ${SLAAC_TIMEOUT_MS / 1000} s (is radvd running? see radvd.log under ${STATE_ROOT})`);
     }
     await sleep(POLL_MS);
   }
@@ -335,10 +344,8 @@ export async function labTraffic(options: TrafficOptions = {}): Promise<PingResu
   const ns = topology.namespaces;
   const count = options.count ?? 3;
   for (const role of LAB_ROLES) await run('ip', ['-n', ns[role], 'neigh', 'flush', 'all']);
-  // Deadline: enough for neighbor discovery to fail (3 solicitations 1 s apart, RFC 4861 §10).
-  const deadline = String(Math.max(4, Math.ceil(count * 0.2) + 4));
   const ping = async (family: 'IPv4' | 'IPv6', from: string, to: string): Promise<PingResult> => {
-    const args = [family === 'IPv4' ? '-4' : '-6', '-n', '-c', String(count), '-i', '0.2', '-W', '1', '-w', deadline, to];
+    const args = [family === 'IPv4' ? '-4' : '-6', '-n', '-c', String(count), '-i', '0.2', '-W', '1', to];
     const result = await runIn(ns.vm, 'ping', args, { allowFailure: true, timeoutMs: 30_000 });
     const summary = parsePingSummary(result.stdout) ?? { transmitted: count, received: 0, lossPercent: 100 };
     return { family, from, to, ...summary };

@@ -46,8 +46,3 @@ export function wifiBridgeRuleset(topology: LabTopology, vmIPv4: string = LAB_AD
 }
 `;
 }
-
-/** Deletes the table if present (nft has no "delete if exists" before 1.0.8 for tables). */
-export function deleteTableScript(topology: LabTopology): string {
-  return `table bridge ${topology.nftTable}\ndelete table bridge ${topology.nftTable}\n`;
-}

@@ -50,6 +50,8 @@ export interface ConnectionFlags {
   timeout?: string;
 }
 
+export const CONNECTION_OPTION_NAMES = ['--collector', '--token', '--tls-ca', '--tls-cert', '--tls-key', '--tls-server-name', '--timeout'];
+
 /** Adds the connection flags to a command that talks to the collector. */
 export function addConnectionOptions(command: Command): Command {
   return command

@@ -112,7 +112,7 @@ function isCommanderError(error: unknown): error is CommanderLike {
   return (
     error instanceof Error &&
     typeof (error as Partial<CommanderLike>).code === 'string' &&
-    (error as CommanderLike).code.startsWith('commander.')
+    (error as unknown as CommanderLike).code.startsWith('commander.')
   );
 }
 

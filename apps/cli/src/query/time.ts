@@ -115,3 +115,6 @@ export function formatOffset(us: number): string {
   if (abs < 1_000_000) return `${sign}${(abs / 1000).toFixed(abs < 10_000 ? 1 : 0)}ms`;
   return `${sign}${(abs / 1e6).toFixed(3)}s`;
 }
+
+/** The short form for option help. */
+export const TIME_HINT = 'e.g. 90s, 15m, 24h, 7d, 2026-11-01, 2026-11-01T08:30:00Z';

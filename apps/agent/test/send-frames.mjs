@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Writes Ethernet frames on an interface with cap's send(), for the agent's tests and
+// footprint benchmark. Run inside the peer network namespace:
+//   node send-frames.mjs <interface> <frames.hex: one frame per line> [count] [rate per second]
+// Without count: each frame once. With a rate: paced in 10 ms slices.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { Cap } = require('cap');
+const [iface, file, countArg, rateArg] = process.argv.slice(2);
+const frames = readFileSync(file, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim())
+  .map((l) => Buffer.from(l.trim(), 'hex'));
+const count = countArg ? Number(countArg) : frames.length;
+const rate = rateArg ? Number(rateArg) : 0;
+const cap = new Cap();
+cap.open(iface, '', 1024 * 1024, Buffer.alloc(65535));
+let sent = 0;
+const start = performance.now();
+function burst() {
+  const due = rate > 0 ? Math.min(count, Math.floor(((performance.now() - start) / 1000) * rate) + 1) : count;
+  while (sent < due) {
+    const frame = frames[sent % frames.length];
+    try {
+      cap.send(frame, frame.length);
+    } catch {
+      // ENOBUFS under a storm: the frame is lost, as on a real link.
+    }
+    sent++;
+  }
+  if (sent < count) setTimeout(burst, 10);
+  else {
+    cap.close();
+    process.stdout.write(JSON.stringify({ sent, seconds: (performance.now() - start) / 1000 }) + '\n');
+  }
+}
+burst();

@@ -1,0 +1,272 @@
+/**
+ * Collector load benchmark: N simulated agents on loopback (in separate worker
+ * processes: the machine has 2 cores) stream realistic batches to one collector process
+ * on a SQLite file; an observation counts only when its Ack (sent after COMMIT) arrives.
+ *
+ *   npx tsx bench/collector-load.ts throughput [--agents 100] [--seconds 20] [--workers 2]
+ *   npx tsx bench/collector-load.ts streams    [--agents 1000] [--seconds 20]
+ *   npx tsx bench/collector-load.ts latency    [--rate 5000] [--seconds 20]
+ *   npx tsx bench/collector-load.ts all
+ *
+ * throughput: every agent sends as fast as acks allow (4 batches of 100 in flight).
+ * streams:    that many agents connected at once, each at a trickle (5 observations/s).
+ * latency:    background load at --rate observations/s, plus a probe agent whose every
+ *             observation opens a new mismatch; p50/p99 from the probe's capture time to
+ *             the Watch event the collector sends after the transaction commits (the
+ *             mismatch is queryable from then on).
+ * Each mode reports the collector's peak RSS. Results: bench/collector.md.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { arpRequest, encodeNdp } from '../libs/packet/src/index.ts';
+import type { MismatchEvent__Output, Observation } from '../libs/proto/src/index.ts';
+import { ROOT, TOKENS, TestAgent, bearer, queryClient, startCollector, tempDir } from '../apps/collector/src/testing/harness.ts';
+import { observationOf } from '../apps/collector/src/testing/frames.ts';
+
+const SELF = fileURLToPath(import.meta.url);
+const BATCH = 100;
+const WINDOW = 4;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(process.argv[i + 1]);
+}
+
+// ---- realistic traffic -------------------------------------------------------------
+
+/**
+ * What one agent on a busy /24 captures: ARP requests and replies, NS/NA for link-local
+ * and global addresses, from 200 hosts. Frames are built once per agent; each
+ * observation gets a fresh sequence and capture time.
+ */
+function trafficTemplates(agentIndex: number): Observation[] {
+  const out: Observation[] = [];
+  const hex = (n: number) => n.toString(16).padStart(2, '0');
+  for (let h = 0; h < 200; h++) {
+    const mac = `02:00:${hex(agentIndex >> 8)}:${hex(agentIndex & 255)}:00:${hex(h)}`;
+    const v4 = `198.51.100.${(h % 250) + 1}`;
+    const v6 = `2001:db8:${agentIndex.toString(16)}::${(h + 1).toString(16)}`;
+    const where = { sequence: 0, timeUs: 0, iface: 'eth0', direction: 'received' as const };
+    out.push(observationOf(arpRequest({ senderMac: mac, senderIp: v4, targetIp: '198.51.100.254' }), where));
+    out.push(
+      observationOf(
+        encodeNdp({
+          ethSrc: mac,
+          ethDst: '33:33:ff:00:00:fe',
+          src: v6,
+          dst: 'ff02::1:ff00:fe',
+          message: { type: 'NS', target: '2001:db8::fe' },
+          options: [{ type: 'source-lladdr', mac }],
+        }),
+        where,
+      ),
+    );
+  }
+  return out;
+}
+
+// ---- worker: a share of the agents ---------------------------------------------------
+
+interface WorkerSpec {
+  address: string;
+  first: number;
+  count: number;
+  /** Observations/s per agent; 0 = as fast as acks allow. */
+  rate: number;
+  seconds: number;
+}
+
+async function worker(spec: WorkerSpec): Promise<void> {
+  const tokens: Record<string, string> = JSON.parse(process.env.BENCH_TOKENS!);
+  let acked = 0;
+  let connected = 0;
+  const stop = Date.now() + spec.seconds * 1000;
+  const report = setInterval(() => process.send!({ acked, connected }), 1000);
+  const agents = Array.from({ length: spec.count }, async (_, k) => {
+    const index = spec.first + k;
+    const node = `agent-${index}`;
+    const templates = trafficTemplates(index);
+    const agent = new TestAgent(process.env.BENCH_ADDRESS!, tokens[node]);
+    agent.hello(node);
+    const reply = await agent.next((m) => m.body === 'helloReply');
+    connected++;
+    let seq = reply.helloReply!.committedSequence;
+    let lastAcked = seq;
+    let t = 0;
+    const send = (size: number) => {
+      const now = Date.now() * 1000;
+      const observations: Observation[] = [];
+      for (let i = 0; i < size; i++) observations.push({ ...templates[t++ % templates.length], sequence: ++seq, captureTimeUs: now });
+      agent.send({ observations: { agentTimeUs: now, observations } });
+    };
+    await new Promise<void>((resolve) => {
+      agent.call.on('data', (m) => {
+        if (m.body === 'rejection') process.send!({ rejection: m.rejection!.message });
+        if (m.body !== 'ack') return;
+        acked += m.ack!.committedSequence - lastAcked;
+        lastAcked = m.ack!.committedSequence;
+        if (spec.rate === 0 && Date.now() < stop) while (seq - lastAcked < WINDOW * BATCH) send(BATCH);
+        if (Date.now() >= stop && lastAcked === seq) resolve();
+      });
+      if (spec.rate === 0) {
+        for (let i = 0; i < WINDOW; i++) send(BATCH);
+      } else {
+        // One batch per agent per second at `rate` (a small batch, as an agent at low load ships every 250 ms… 1 s).
+        const timer = setInterval(() => {
+          if (Date.now() >= stop) {
+            clearInterval(timer);
+            if (lastAcked === seq) resolve();
+            return;
+          }
+          send(Math.max(1, Math.round(spec.rate)));
+        }, 1000);
+        setTimeout(() => send(Math.max(1, Math.round(spec.rate))), Math.random() * 1000);
+      }
+      void agent.ended.then(() => resolve());
+    });
+    agent.close();
+  });
+  await Promise.all(agents);
+  clearInterval(report);
+  process.send!({ acked, connected, done: true });
+}
+
+// ---- parent -----------------------------------------------------------------------
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Record<string, unknown>> {
+  const agents = arg('agents', mode === 'streams' ? 1000 : mode === 'latency' ? 50 : 100);
+  const seconds = arg('seconds', 20);
+  const workers = arg('workers', 2);
+  const rate = mode === 'throughput' ? 0 : mode === 'streams' ? 5 : arg('rate', 5000) / agents;
+  const tmp = tempDir('nw-bench-collector-');
+  const tokens: Record<string, string> = { probe: 'probe-token-0000000000000000' };
+  for (let i = 0; i < agents; i++) tokens[`agent-${i}`] = `bench-token-${String(i).padStart(16, '0')}`;
+  const collector = await startCollector({
+    dir: tmp.dir,
+    tokens: { agents: tokens, readTokens: [TOKENS.read] },
+    args: ['--log-level', 'warn', '--metrics-listen', 'off'],
+  });
+  // The harness waits for "listening", which is logged at info: started at info, quiet afterwards is fine.
+  const pid = collector.child.pid!;
+  let peakRss = rssMb(pid);
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 250);
+
+  const children: ChildProcess[] = [];
+  const state = new Map<number, { acked: number; connected: number; done: boolean }>();
+  const rejections: string[] = [];
+  const per = Math.ceil(agents / workers);
+  for (let w = 0; w < workers; w++) {
+    const spec: WorkerSpec = { address: collector.address, first: w * per, count: Math.max(0, Math.min(per, agents - w * per)), rate, seconds };
+    if (spec.count === 0) continue;
+    const child = fork(SELF, ['--worker', JSON.stringify(spec)], {
+      cwd: ROOT,
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, BENCH_TOKENS: JSON.stringify(tokens), BENCH_ADDRESS: collector.address },
+    });
+    state.set(w, { acked: 0, connected: 0, done: false });
+    child.on('message', (m: { acked?: number; connected?: number; done?: boolean; rejection?: string }) => {
+      if (m.rejection) {
+        if (rejections.length < 5) rejections.push(m.rejection);
+        return;
+      }
+      state.set(w, { acked: m.acked ?? 0, connected: m.connected ?? 0, done: Boolean(m.done) });
+    });
+    children.push(child);
+  }
+
+  // Latency probe: a new mismatch per probe (an NA whose TLLAO differs from its source).
+  const latencies: number[] = [];
+  let probeTimer: NodeJS.Timeout | null = null;
+  let watch: grpc.ClientReadableStream<MismatchEvent__Output> | null = null;
+  let probe: TestAgent | null = null;
+  if (mode === 'latency') {
+    const sentAt = new Map<string, number>();
+    const query = queryClient(collector.address);
+    watch = query.Watch({ kinds: ['MISMATCH_KIND_LLADDR_MISMATCH'], node: 'probe' }, bearer(TOKENS.read));
+    watch.on('error', () => undefined);
+    watch.on('data', (e: MismatchEvent__Output) => {
+      const at = e.mismatch ? sentAt.get(e.mismatch.ip) : undefined;
+      if (at !== undefined) {
+        latencies.push((Date.now() * 1000 - at) / 1000);
+        sentAt.delete(e.mismatch!.ip);
+      }
+    });
+    probe = new TestAgent(collector.address, tokens.probe);
+    probe.hello('probe');
+    let seq = (await probe.next((m) => m.body === 'helloReply')).helloReply!.committedSequence;
+    let n = 0;
+    await new Promise((r) => setTimeout(r, 2000)); // let the background load reach steady state
+    probeTimer = setInterval(() => {
+      n++;
+      const ip = `2001:db8:ffff::${(n >> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
+      const frame = encodeNdp({
+        ethSrc: '02:00:00:00:ff:01',
+        ethDst: '02:00:00:00:ff:02',
+        src: ip,
+        dst: '2001:db8::fe',
+        message: { type: 'NA', target: ip, solicited: true, override: true },
+        options: [{ type: 'target-lladdr', mac: '02:00:00:00:ff:03' }],
+      });
+      const now = Date.now() * 1000;
+      sentAt.set(ip, now);
+      probe!.send({ observations: { agentTimeUs: now, observations: [observationOf(frame, { sequence: ++seq, timeUs: now, iface: 'eth0', direction: 'received' })] } });
+    }, 50);
+  }
+
+  const started = Date.now();
+  const samples: { t: number; acked: number }[] = [];
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      let acked = 0;
+      for (const s of state.values()) acked += s.acked;
+      samples.push({ t: (Date.now() - started) / 1000, acked });
+      if ([...state.values()].every((s) => s.done) || Date.now() - started > (seconds + 60) * 1000) {
+        clearInterval(tick);
+        resolve();
+      }
+    }, 1000);
+  });
+  if (probeTimer) clearInterval(probeTimer);
+  watch?.cancel();
+  probe?.close();
+  let connected = 0;
+  for (const s of state.values()) connected += s.connected;
+  clearInterval(rssTimer);
+  await collector.stop();
+  tmp.remove();
+
+  // Sustained rate: the middle of the run (skip ramp-up and drain).
+  const inside = samples.filter((s) => s.t >= 3 && s.t <= seconds - 1);
+  const rateObs = inside.length >= 2 ? (inside.at(-1)!.acked - inside[0].acked) / (inside.at(-1)!.t - inside[0].t) : NaN;
+  latencies.sort((a, b) => a - b);
+  return {
+    mode,
+    agents,
+    connected,
+    seconds,
+    ackedTotal: samples.at(-1)?.acked ?? 0,
+    sustainedObsPerSec: Math.round(rateObs),
+    peakRssMb: Math.round(peakRss),
+    ...(mode === 'latency' ? { probes: latencies.length, p50Ms: percentile(latencies, 50)?.toFixed(1), p99Ms: percentile(latencies, 99)?.toFixed(1), maxMs: latencies.at(-1)?.toFixed(1) } : {}),
+    ...(rejections.length ? { rejections } : {}),
+  };
+}
+
+if (process.argv[2] === '--worker') {
+  await worker(JSON.parse(process.argv[3]) as WorkerSpec);
+  process.exit(0);
+} else {
+  execFileSync(process.execPath, ['tools/build.mjs', 'collector'], { cwd: ROOT });
+  const mode = process.argv[2] ?? 'all';
+  const modes = mode === 'all' ? (['throughput', 'streams', 'latency'] as const) : [mode as 'throughput' | 'streams' | 'latency'];
+  for (const m of modes) console.log(JSON.stringify(await runMode(m)));
+}

@@ -1,0 +1,71 @@
+/**
+ * Decode throughput of @neighwatch/packet on a mixed ARP/NDP set (see packet-mix.ts):
+ *
+ *   npx tsx bench/packet-decode.ts [--frames 3000000] [--file bench/out/mixed-1m.pcap]
+ *
+ * In memory: decode only; decode + classify to offsets (the agent's path); decode +
+ * classify to text (the JSON path); the same plus JSON.stringify. From a file: streaming
+ * pcap read + decode + classify to text, next to `tcpdump -nn -r` on the same file when
+ * tcpdump is installed.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { FrameDecoder, classifyFrame, classifyInto, newNeighborFields, readCapture } from '@neighwatch/packet';
+import { buildMixedPool } from './packet-mix';
+
+const { values } = parseArgs({
+  options: {
+    frames: { type: 'string', default: '3000000' },
+    file: { type: 'string', default: 'bench/out/mixed-1m.pcap' },
+  },
+});
+const N = Number(values.frames);
+const pool = buildMixedPool(1);
+const decoder = new FrameDecoder();
+const fields = newNeighborFields();
+
+function run(name: string, body: (bytes: Uint8Array, linkType: number) => number): void {
+  let sink = 0;
+  for (let i = 0; i < 200_000; i++) sink += body(pool[i % pool.length].bytes, 1); // warm-up
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) {
+    const f = pool[i % pool.length];
+    sink += body(f.bytes, f.linkType);
+  }
+  const ns = Number(process.hrtime.bigint() - t0) / N;
+  console.log(`| ${name} | ${(1e9 / ns / 1e6).toFixed(2)} M | ${ns.toFixed(0)} ns | (${sink > 0 ? 'ok' : '?'})`);
+}
+
+console.log(`node ${process.version}, ${N.toLocaleString('en')} frames from a pool of ${pool.length.toLocaleString('en')} mixed ARP/NDP frames\n`);
+console.log('| path | frames/s | per frame |');
+console.log('|---|---|---|');
+run('decode', (b, lt) => decoder.decode(b, lt).layers.length);
+run('decode + classifyInto (offsets, fingerprint)', (b, lt) => (classifyInto(decoder.decode(b, lt), fields) ? 1 : 0));
+run('decode + classifyFrame (text record)', (b, lt) => (classifyFrame(decoder.decode(b, lt))?.srcIp.length ?? 0));
+run('decode + classifyFrame + JSON.stringify', (b, lt) => {
+  const r = classifyFrame(decoder.decode(b, lt));
+  return r ? JSON.stringify(r).length : 0;
+});
+
+const file = values.file!;
+if (existsSync(file)) {
+  const t0 = performance.now();
+  let records = 0;
+  let classified = 0;
+  const summary = await readCapture(file, (rec) => {
+    records++;
+    if (classifyFrame(decoder.decode(rec.data, rec.linkType))) classified++;
+  });
+  const ms = performance.now() - t0;
+  console.log(
+    `\nfile ${file}: ${records.toLocaleString('en')} records (${classified.toLocaleString('en')} ARP/NDP) read + decoded + classified to text in ${(ms / 1000).toFixed(2)} s (${(records / ms / 1000).toFixed(2)} M frames/s)${summary.error ? `, error: ${summary.error.message}` : ''}`,
+  );
+  const t1 = performance.now();
+  const td = spawnSync('tcpdump', ['-nn', '-r', file], { stdio: ['ignore', 'ignore', 'ignore'] });
+  if (td.error === undefined && td.status === 0) {
+    console.log(`tcpdump -nn -r ${file} > /dev/null: ${((performance.now() - t1) / 1000).toFixed(2)} s`);
+  }
+} else {
+  console.log(`\n(${file} not found: generate it with npx tsx bench/gen-capture.ts --frames 1000000 -o ${file})`);
+}

@@ -1,0 +1,434 @@
+/**
+ * The cross-node rules: what only shows when several vantage points (node, interface) and
+ * what nodes say about themselves are put side by side. Pure: the collector feeds
+ * observations (clock-corrected), inventories and neighbor-cache entries; findings come
+ * back. Single-vantage kinds are VantageCorrelator's job.
+ *
+ * State and its bounds:
+ * - sightings by fingerprint: MATCH_HORIZON_US of capture time behind the newest, at most
+ *   MAX_SIGHTINGS_PER_FINGERPRINT per fingerprint, evicted in arrival order;
+ * - each observer's bindings (wire and neighbor cache): OBSERVER_BINDING_WINDOW_US, at most
+ *   MAX_OBSERVER_BINDINGS per observer;
+ * - inventories: one per node, replaced on update.
+ */
+import {
+  MESSAGE_TYPE_LABELS,
+  type EvidenceRef,
+  type Finding,
+  type NeighborCacheEntry,
+  type NeighborObservation,
+  type NodeInventory,
+  type VantagePoint,
+} from '@neighwatch/model';
+import { boundIp, boundMac, claimedIp, isArp, isProxyAdvertisement, LLADDR_FIELD } from './binding';
+import { MATCH_HORIZON_US, MAX_SIGHTINGS_PER_FINGERPRINT, OBSERVER_BINDING_WINDOW_US, SKEW_WINDOW_US } from './constants';
+import { NO_FINDINGS } from './vantage';
+
+export interface CrossNodeOptions {
+  skewWindowUs?: number;
+  matchHorizonUs?: number;
+  maxSightingsPerFingerprint?: number;
+  observerBindingWindowUs?: number;
+  maxObserverBindings?: number;
+}
+
+/** Bound on the bindings remembered per observer (≈ 150 bytes each). */
+const MAX_OBSERVER_BINDINGS = 65_536;
+/** Bound on the sightings queue whatever their times (a burst from a reconnecting agent). */
+const MAX_QUEUED_SIGHTINGS = 1_000_000;
+/** Bound on remembered proxy advertisements (target, MAC). */
+const MAX_PROXIED = 65_536;
+
+interface Sighting {
+  obs: NeighborObservation;
+  /** Older sighting of the same fingerprint (arrival order), or null. */
+  next: Sighting | null;
+  dead: boolean;
+}
+
+/** What an observer believes about an IP: from a frame it received, or its neighbor cache. */
+interface ObserverBinding {
+  mac: string;
+  iface: string;
+  timeUs: number;
+  /** Evidence reference (the frame's ref), or -1 for a neighbor-cache entry. */
+  ref: number;
+}
+
+interface OwnedAddress {
+  node: string;
+  iface: string;
+  mac: string;
+}
+
+interface NodeIndex {
+  macs: Set<string>;
+  ipv4: string[];
+  ipv6: string[];
+}
+
+function sameVantage(a: NeighborObservation, b: NeighborObservation): boolean {
+  return a.node === b.node && a.iface === b.iface;
+}
+
+function vantageText(point: VantagePoint): string {
+  return `${point.node}/${point.iface}`;
+}
+
+export class CrossNodeCorrelator {
+  private readonly skewWindowUs: number;
+  private readonly matchHorizonUs: number;
+  private readonly maxSightingsPerFingerprint: number;
+  private readonly observerBindingWindowUs: number;
+  private readonly maxObserverBindings: number;
+
+  private readonly sightings = new Map<string, Sighting>();
+  private queue: Sighting[] = [];
+  private queueHead = 0;
+  private newestUs = -Infinity;
+
+  private readonly nodes = new Map<string, NodeIndex>();
+  private readonly owners = new Map<string, OwnedAddress[]>();
+  private readonly macNodes = new Map<string, string>();
+  private readonly observed = new Map<string, Map<string, ObserverBinding>>();
+  private readonly proxied = new Map<string, number>();
+
+  constructor(options: CrossNodeOptions = {}) {
+    this.skewWindowUs = options.skewWindowUs ?? SKEW_WINDOW_US;
+    this.matchHorizonUs = options.matchHorizonUs ?? MATCH_HORIZON_US;
+    this.maxSightingsPerFingerprint = options.maxSightingsPerFingerprint ?? MAX_SIGHTINGS_PER_FINGERPRINT;
+    this.observerBindingWindowUs = options.observerBindingWindowUs ?? OBSERVER_BINDING_WINDOW_US;
+    this.maxObserverBindings = options.maxObserverBindings ?? MAX_OBSERVER_BINDINGS;
+  }
+
+  /** MAC → node name, from every inventory (for explanations). */
+  nodeNames(): Map<string, string> {
+    return new Map(this.macNodes);
+  }
+
+  /** The node whose inventory lists `mac`, if any. */
+  nodeOfMac(mac: string): string | null {
+    return this.macNodes.get(mac) ?? null;
+  }
+
+  /**
+   * Records what a node says about itself (replacing its previous inventory) and
+   * re-checks what observers already bound to its addresses.
+   */
+  setInventory(inventory: NodeInventory): readonly Finding[] {
+    this.dropInventory(inventory.node);
+    const index: NodeIndex = { macs: new Set(), ipv4: [], ipv6: [] };
+    for (const iface of inventory.interfaces) {
+      if (iface.mac === null || iface.kind === 'loopback') continue;
+      index.macs.add(iface.mac);
+      if (!this.macNodes.has(iface.mac)) this.macNodes.set(iface.mac, inventory.node);
+      for (const ip of iface.addresses) {
+        const list = ip.indexOf(':') >= 0 ? index.ipv6 : index.ipv4;
+        if (!list.includes(ip)) list.push(ip);
+        let owned = this.owners.get(ip);
+        if (owned === undefined) this.owners.set(ip, (owned = []));
+        owned.push({ node: inventory.node, iface: iface.name, mac: iface.mac });
+      }
+    }
+    this.nodes.set(inventory.node, index);
+
+    let out: Finding[] | null = null;
+    for (const [observer, bindings] of this.observed) {
+      if (observer === inventory.node) continue;
+      for (const ip of index.ipv4.concat(index.ipv6)) {
+        const binding = bindings.get(ip);
+        if (binding === undefined) continue;
+        out = this.checkBinding(out, observer, ip, binding, null);
+      }
+    }
+    return out ?? NO_FINDINGS;
+  }
+
+  /** Forgets a node's inventory (the node was removed). */
+  dropInventory(node: string): void {
+    const index = this.nodes.get(node);
+    if (index === undefined) return;
+    this.nodes.delete(node);
+    for (const ip of index.ipv4.concat(index.ipv6)) {
+      const owned = this.owners.get(ip);
+      if (owned === undefined) continue;
+      const kept = owned.filter((o) => o.node !== node);
+      if (kept.length === 0) this.owners.delete(ip);
+      else this.owners.set(ip, kept);
+    }
+    for (const mac of index.macs) {
+      if (this.macNodes.get(mac) === node) this.macNodes.delete(mac);
+    }
+  }
+
+  /**
+   * One observation from any vantage point (timeUs clock-corrected): matches it against
+   * the same packet seen elsewhere (REWRITTEN_IN_TRANSIT) and, when the observer received
+   * it, records and checks the binding it teaches (BINDING_CONFLICT, SPLIT_STACK).
+   */
+  observe(obs: NeighborObservation, nowUs: number = obs.timeUs): readonly Finding[] {
+    if (obs.timeUs > this.newestUs) this.newestUs = obs.timeUs;
+    if (nowUs > this.newestUs) this.newestUs = nowUs;
+    let out: Finding[] | null = this.matchSighting(obs);
+
+    if (isProxyAdvertisement(obs) && obs.targetIp !== null) {
+      if (this.proxied.size >= MAX_PROXIED) this.proxied.clear();
+      this.proxied.set(`${obs.targetIp}|${boundMac(obs)}`, obs.timeUs);
+    }
+    // A frame the observer sent says what it claims, not what it believes: only frames it
+    // received (or could not tell) teach it a binding.
+    if (obs.direction !== 'sent') {
+      const ip = boundIp(obs);
+      if (ip !== null) {
+        const binding: ObserverBinding = { mac: boundMac(obs), iface: obs.iface, timeUs: obs.timeUs, ref: obs.ref };
+        this.remember(obs.node, ip, binding);
+        out = this.checkBinding(out, obs.node, ip, binding, obs);
+      }
+    }
+    this.evict();
+    return out ?? NO_FINDINGS;
+  }
+
+  /** One entry of an observer's neighbor cache (a full or delta snapshot). */
+  observeNeighbor(entry: NeighborCacheEntry): readonly Finding[] {
+    if (entry.mac === null || entry.state === 'incomplete' || entry.state === 'failed') return NO_FINDINGS;
+    const binding: ObserverBinding = { mac: entry.mac, iface: entry.iface, timeUs: entry.timeUs, ref: -1 };
+    this.remember(entry.observer, entry.ip, binding);
+    return this.checkBinding(null, entry.observer, entry.ip, binding, null) ?? NO_FINDINGS;
+  }
+
+  /** How much state is held (for metrics and the bounds tests). */
+  size(): { fingerprints: number; queued: number; observers: number; bindings: number } {
+    let bindings = 0;
+    for (const map of this.observed.values()) bindings += map.size;
+    return {
+      fingerprints: this.sightings.size,
+      queued: this.queue.length - this.queueHead,
+      observers: this.observed.size,
+      bindings,
+    };
+  }
+
+  // ---- REWRITTEN_IN_TRANSIT ----------------------------------------------------------
+
+  private matchSighting(obs: NeighborObservation): Finding[] | null {
+    const fingerprint = obs.fingerprint;
+    const head = this.sightings.get(fingerprint) ?? null;
+    let out: Finding[] | null = null;
+
+    // For every other vantage point, the sighting nearest in time within the skew window:
+    // NUD and ARP retransmissions carry the same bytes about a second apart.
+    let kept = 0;
+    let previous: Sighting | null = null;
+    for (let s = head; s !== null; previous = s, s = s.next) {
+      if (s.dead || kept >= this.maxSightingsPerFingerprint - 1) {
+        if (previous !== null) previous.next = null;
+        break;
+      }
+      kept++;
+      const other = s.obs;
+      if (sameVantage(other, obs)) continue;
+      const distance = Math.abs(other.timeUs - obs.timeUs);
+      if (distance > this.skewWindowUs) continue;
+      if (this.hasNearer(head, s, obs, distance)) continue;
+      out = this.compare(out, other, obs);
+    }
+
+    const sighting: Sighting = { obs, next: head !== null && !head.dead ? head : null, dead: false };
+    this.sightings.set(fingerprint, sighting);
+    this.queue.push(sighting);
+    return out;
+  }
+
+  /** Whether another sighting at `candidate`'s vantage point is nearer to `obs` in time. */
+  private hasNearer(head: Sighting | null, candidate: Sighting, obs: NeighborObservation, distance: number): boolean {
+    for (let s = head; s !== null && !s.dead; s = s.next) {
+      if (s === candidate || !sameVantage(s.obs, candidate.obs)) continue;
+      const d = Math.abs(s.obs.timeUs - obs.timeUs);
+      if (d < distance) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Orients a pair of sightings of one packet: which side carries the original addresses.
+   * In order: the side whose Ethernet source is a MAC of the node owning the sender IP
+   * (inventory); on one node, the earlier capture (one clock); the side that sent it;
+   * the side whose claimed address agrees with its Ethernet source; the earlier one.
+   */
+  private isOriginal(a: NeighborObservation, b: NeighborObservation): boolean {
+    const owners = this.owners.get(a.srcIp);
+    if (owners !== undefined) {
+      const aOwned = owners.some((o) => this.nodes.get(o.node)?.macs.has(a.ethSrc));
+      const bOwned = owners.some((o) => this.nodes.get(o.node)?.macs.has(b.ethSrc));
+      if (aOwned !== bOwned) return aOwned;
+    }
+    if (a.node === b.node && a.timeUs !== b.timeUs) return a.timeUs < b.timeUs;
+    if ((a.direction === 'sent') !== (b.direction === 'sent')) return a.direction === 'sent';
+    const aConsistent = a.lladdr === null || a.lladdr === a.ethSrc;
+    const bConsistent = b.lladdr === null || b.lladdr === b.ethSrc;
+    if (aConsistent !== bConsistent) return aConsistent;
+    return a.timeUs <= b.timeUs;
+  }
+
+  private compare(out: Finding[] | null, a: NeighborObservation, b: NeighborObservation): Finding[] | null {
+    const ethRewritten = a.ethSrc !== b.ethSrc;
+    const lladdrRewritten = a.lladdr !== b.lladdr;
+    if (!ethRewritten && !lladdrRewritten) return out;
+
+    const [from, to] = this.isOriginal(a, b) ? [a, b] : [b, a];
+    const lladdrField = LLADDR_FIELD[from.type];
+    const rewritten: string[] = [];
+    const stale: string[] = [];
+    // "Stale": a field left unchanged that still carries an original MAC the element
+    // rewrote elsewhere in the same packet (the field case's SLLAO).
+    if (ethRewritten) rewritten.push('eth_src');
+    if (lladdrRewritten) rewritten.push(lladdrField);
+    if (!ethRewritten && lladdrRewritten && from.ethSrc === from.lladdr) stale.push('eth_src');
+    if (ethRewritten && !lladdrRewritten && from.lladdr !== null && from.lladdr === from.ethSrc) stale.push(lladdrField);
+
+    const macs: string[] = [from.ethSrc];
+    for (const mac of [to.ethSrc, from.lladdr, to.lladdr]) if (mac !== null && !macs.includes(mac)) macs.push(mac);
+    const fromPoint: VantagePoint = { node: from.node, iface: from.iface };
+    const toPoint: VantagePoint = { node: to.node, iface: to.iface };
+    const evidence: EvidenceRef[] = [
+      { node: from.node, iface: from.iface, ref: from.ref, timeUs: from.timeUs },
+      { node: to.node, iface: to.iface, ref: to.ref, timeUs: to.timeUs },
+    ];
+    const family = isArp(from.type) ? 'arp' : 'ndp';
+    const where =
+      from.node === to.node
+        ? `inside ${from.node}, between ${from.iface} and ${to.iface}`
+        : `between ${vantageText(fromPoint)} and ${vantageText(toPoint)}`;
+    const changes: string[] = [];
+    if (ethRewritten) changes.push(`Ethernet source ${from.ethSrc} → ${to.ethSrc}`);
+    if (lladdrRewritten) changes.push(`${lladdrField} ${from.lladdr ?? 'none'} → ${to.lladdr ?? 'none'}`);
+    const staleText = stale.length > 0 ? `; left stale: ${stale.join(', ')} (still ${from.ethSrc === from.lladdr ? from.ethSrc : from.lladdr})` : '';
+    const ip = claimedIp(from);
+    const finding: Finding = {
+      kind: 'REWRITTEN_IN_TRANSIT',
+      subject: `${family} ${from.ethSrc} ${vantageText(fromPoint)}>${vantageText(toPoint)}`,
+      ip,
+      macs,
+      node: this.ownerNode(ip) ?? this.macNodes.get(from.ethSrc) ?? null,
+      vantagePoints: [fromPoint, toPoint],
+      timeUs: to.timeUs > from.timeUs ? to.timeUs : from.timeUs,
+      evidence,
+      rewrittenFields: rewritten,
+      staleFields: stale,
+      summary: `${MESSAGE_TYPE_LABELS[from.type]} from ${ip ?? from.srcIp} rewritten ${where}: ${changes.join(', ')}${staleText}`,
+    };
+    if (out === null) return [finding];
+    out.push(finding);
+    return out;
+  }
+
+  private evict(): void {
+    const horizon = this.newestUs - this.matchHorizonUs;
+    const queue = this.queue;
+    let head = this.queueHead;
+    while (head < queue.length && (queue[head].obs.timeUs < horizon || queue.length - head > MAX_QUEUED_SIGHTINGS)) {
+      const sighting = queue[head];
+      sighting.dead = true;
+      // The map points at the newest sighting of a fingerprint: if that one is dead, all are.
+      if (this.sightings.get(sighting.obs.fingerprint) === sighting) this.sightings.delete(sighting.obs.fingerprint);
+      head++;
+    }
+    if (head > 4096 && head * 2 > queue.length) {
+      this.queue = queue.slice(head);
+      head = 0;
+    }
+    this.queueHead = head;
+  }
+
+  // ---- BINDING_CONFLICT and SPLIT_STACK ------------------------------------------------
+
+  private remember(observer: string, ip: string, binding: ObserverBinding): void {
+    let bindings = this.observed.get(observer);
+    if (bindings === undefined) this.observed.set(observer, (bindings = new Map()));
+    if (!bindings.has(ip) && bindings.size >= this.maxObserverBindings) {
+      const oldest = bindings.keys().next().value;
+      if (oldest !== undefined) bindings.delete(oldest);
+    }
+    bindings.set(ip, binding);
+  }
+
+  private ownerNode(ip: string | null): string | null {
+    if (ip === null) return null;
+    const owned = this.owners.get(ip);
+    return owned === undefined ? null : owned[0].node;
+  }
+
+  /**
+   * BINDING_CONFLICT: `observer` binds `ip` to a MAC that is none of the owner's MACs (a
+   * node may answer for its addresses on any of its interfaces: Linux's default ARP
+   * behavior, so any of the owner's MACs is fine). Proxy advertisements seen for the
+   * (ip, MAC) pair excuse it.
+   * SPLIT_STACK: the same observer binds the owner's addresses of the other family to a
+   * different MAC, and the two MACs are not both the owner's own (a multi-homed node).
+   */
+  private checkBinding(
+    out: Finding[] | null,
+    observer: string,
+    ip: string,
+    binding: ObserverBinding,
+    obs: NeighborObservation | null,
+  ): Finding[] | null {
+    const owned = this.owners.get(ip);
+    if (owned === undefined) return out;
+    const mac = binding.mac;
+    const point: VantagePoint = { node: observer, iface: binding.iface };
+    const evidence: EvidenceRef[] = binding.ref >= 0 ? [{ node: observer, iface: binding.iface, ref: binding.ref, timeUs: binding.timeUs }] : [];
+    const where = binding.ref >= 0 ? (obs !== null ? `on the wire (${MESSAGE_TYPE_LABELS[obs.type]})` : 'on the wire') : 'in its neighbor cache';
+
+    for (const owner of owned) {
+      if (owner.node === observer) continue;
+      const index = this.nodes.get(owner.node);
+      if (index === undefined) continue;
+      if (!index.macs.has(mac) && !this.proxied.has(`${ip}|${mac}`)) {
+        const finding: Finding = {
+          kind: 'BINDING_CONFLICT',
+          subject: ip,
+          ip,
+          macs: [owner.mac, mac],
+          node: owner.node,
+          vantagePoints: [point],
+          timeUs: binding.timeUs,
+          evidence,
+          summary: `${owner.node} says ${ip} is its own, at ${owner.mac} (${owner.iface}), but ${observer} binds it to ${mac} ${where}`,
+        };
+        if (out === null) out = [];
+        out.push(finding);
+      }
+
+      const otherFamily = ip.indexOf(':') >= 0 ? index.ipv4 : index.ipv6;
+      const bindings = this.observed.get(observer);
+      if (bindings === undefined) continue;
+      for (const otherIp of otherFamily) {
+        const other = bindings.get(otherIp);
+        if (other === undefined || other.mac === mac) continue;
+        if (Math.abs(other.timeUs - binding.timeUs) > this.observerBindingWindowUs) continue;
+        if (index.macs.has(other.mac) && index.macs.has(mac)) continue;
+        const v6 = ip.indexOf(':') >= 0;
+        const [ip4, mac4, ip6, mac6] = v6 ? [otherIp, other.mac, ip, mac] : [ip, mac, otherIp, other.mac];
+        const splitEvidence = evidence.slice();
+        if (other.ref >= 0) splitEvidence.unshift({ node: observer, iface: other.iface, ref: other.ref, timeUs: other.timeUs });
+        const finding: Finding = {
+          kind: 'SPLIT_STACK',
+          subject: owner.node,
+          ip: ip4,
+          macs: [mac4, mac6],
+          node: owner.node,
+          vantagePoints: [point],
+          timeUs: binding.timeUs,
+          evidence: splitEvidence,
+          summary: `${observer} reaches ${owner.node}'s IPv4 ${ip4} at ${mac4} but its IPv6 ${ip6} at ${mac6}`,
+        };
+        if (out === null) out = [];
+        out.push(finding);
+        break;
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from './index.ts';
+import { applyMigrations, migrationsDir } from './migrate.ts';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'nw-store-migrate-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const migrationFolders = () =>
+  readdirSync(migrationsDir(), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+
+describe('migrations', () => {
+  it('lives in Prisma’s standard layout, every migration named', () => {
+    const folders = migrationFolders();
+    expect(folders.length).toBeGreaterThan(0);
+    for (const f of folders) {
+      expect(f).toMatch(/^\d{14}_[a-z0-9_]+$/);
+      expect(readFileSync(join(migrationsDir(), f, 'migration.sql'), 'utf8')).toContain('CREATE');
+    }
+    expect(readFileSync(join(migrationsDir(), 'migration_lock.toml'), 'utf8')).toContain('provider = "sqlite"');
+  });
+
+  it('applies to a missing file in a missing directory and records _prisma_migrations with checksums', async () => {
+    const file = join(dir, 'nested', 'collector.db');
+    const store = await openStore({ file });
+    await store.close();
+
+    const db = new Database(file, { readonly: true });
+    const rows = db
+      .prepare('SELECT migration_name, checksum, finished_at, applied_steps_count, rolled_back_at FROM _prisma_migrations ORDER BY migration_name')
+      .all() as { migration_name: string; checksum: string; finished_at: unknown; applied_steps_count: number; rolled_back_at: unknown }[];
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
+    db.close();
+
+    expect(rows.map((r) => r.migration_name)).toEqual(migrationFolders());
+    for (const r of rows) {
+      // The checksum `prisma migrate deploy` compares: SHA-256 of migration.sql.
+      const sql = readFileSync(join(migrationsDir(), r.migration_name, 'migration.sql'));
+      expect(r.checksum).toBe(createHash('sha256').update(sql).digest('hex'));
+      expect(r.finished_at).not.toBeNull();
+      expect(r.rolled_back_at).toBeNull();
+      expect(r.applied_steps_count).toBe(1);
+    }
+    expect(tables).toEqual(expect.arrayContaining(['node', 'observation', 'binding', 'mismatch', 'mismatch_evidence', 'mismatch_occurrence', 'mismatch_state_change']));
+  });
+
+  it('is idempotent on restart: nothing re-applied, data kept', async () => {
+    const file = join(dir, 'collector.db');
+    const first = await openStore({ file });
+    await first.createNode('router', 1);
+    await first.close();
+
+    expect(await applyMigrations(file)).toEqual([]);
+    const second = await openStore({ file });
+    expect((await second.listNodes()).map((n) => n.name)).toEqual(['router']);
+    await second.close();
+
+    const db = new Database(file, { readonly: true });
+    const count = (db.prepare('SELECT COUNT(*) AS c FROM _prisma_migrations').get() as { c: number }).c;
+    db.close();
+    expect(count).toBe(migrationFolders().length);
+  });
+
+  it('opens the database in WAL mode', async () => {
+    const file = join(dir, 'wal.db');
+    const store = await openStore({ file });
+    const db = new Database(file, { readonly: true });
+    const mode = db.pragma('journal_mode', { simple: true });
+    db.close();
+    await store.close();
+    expect(mode).toBe('wal');
+  });
+});

@@ -1,0 +1,309 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { batch, DAY, finding, FRAME, HOUR, mac, observation, T0 } from '../test/fixtures.ts';
+import { EVIDENCE_PER_VANTAGE_POINT, openStore, StoreConflictError, StoreError, StoreNotFoundError, type Store } from './index.ts';
+
+let dir: string;
+let file: string;
+let store: Store;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'nw-store-'));
+  file = join(dir, 'collector.db');
+  store = await openStore({ file });
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function rawCount(sql: string, ...args: unknown[]): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare(sql).get(...args) as { c: number }).c;
+  } finally {
+    db.close();
+  }
+}
+
+describe('commitIngest', () => {
+  it('stores observations and returns the committed sequence per node', async () => {
+    const result = await store.commitIngest({
+      observations: [...batch('router', 1, 1000, T0), ...batch('host', 1, 250, T0), ...batch('vm', 41, 10, T0)],
+    });
+    expect(result.committed).toEqual(new Map([['router', 1000], ['host', 250], ['vm', 50]]));
+    expect(result.inserted).toBe(1260);
+    expect(rawCount('SELECT COUNT(*) AS c FROM observation')).toBe(1260);
+    expect(await store.committedSequence('router')).toBe(1000);
+    expect(await store.committedSequence('nobody')).toBe(0);
+    const nodes = await store.listNodes();
+    expect(nodes.find((n) => n.name === 'host')).toMatchObject({ observations: 250, committedSequence: 250, lastSeenUs: T0 + 249 });
+  });
+
+  it('drops a replayed batch: nothing counted twice', async () => {
+    const first = batch('router', 1, 100, T0);
+    await store.commitIngest({ observations: first, findings: [{ finding: finding('2001:db8::2', T0, { ref: 5 }) }] });
+    // The agent did not get the ack and sends the batch again, plus new ones.
+    const replay = await store.commitIngest({ observations: [...first, ...batch('router', 101, 20, T0 + 100)] });
+    expect(replay.inserted).toBe(20);
+    expect(replay.duplicates).toBe(100);
+    expect(replay.committed.get('router')).toBe(120);
+
+    expect(rawCount('SELECT COUNT(*) AS c FROM observation')).toBe(120);
+    const nodes = await store.listNodes();
+    expect(nodes[0].observations).toBe(120);
+    const bindings = await store.listBindings({ node: 'router' }, { limit: 10_000 });
+    const total = bindings.items.reduce((sum, b) => sum + b.count, 0);
+    expect(total).toBe(120);
+  });
+
+  it('drops replays of sequences whose rows were already pruned', async () => {
+    await store.commitIngest({ observations: batch('router', 1, 10, T0) });
+    await store.prune(T0 + 30 * DAY);
+    const replay = await store.commitIngest({ observations: batch('router', 1, 10, T0) });
+    expect(replay.inserted).toBe(0);
+    expect(rawCount('SELECT COUNT(*) AS c FROM observation')).toBe(0);
+  });
+
+  it('moves the committed sequence past a rejected range so the agent can be acked', async () => {
+    await store.commitIngest({ observations: batch('vm', 1, 10, T0) });
+    const r = await store.commitIngest({ observations: [], rejected: [{ node: 'vm', firstSequence: 11, lastSequence: 30 }] });
+    expect(r.committed.get('vm')).toBe(30);
+    const next = await store.commitIngest({ observations: batch('vm', 31, 5, T0 + 100) });
+    expect(next.committed.get('vm')).toBe(35);
+    expect(rawCount('SELECT COUNT(*) AS c FROM observation')).toBe(15);
+  });
+
+  it('aggregates wire bindings: steady traffic updates counters, not rows', async () => {
+    const same = (seq: number, t: number) =>
+      observation('router', seq, t, { type: 'ARP_REQUEST', srcIp: '192.0.2.10', targetIp: '192.0.2.1', lladdr: mac(7), ethSrc: mac(7) });
+    for (let round = 0; round < 5; round++) {
+      await store.commitIngest({ observations: Array.from({ length: 100 }, (_, i) => same(round * 100 + i + 1, T0 + round * HOUR + i)) });
+    }
+    const page = await store.listBindings({ ip: '192.0.2.10' });
+    expect(page.items).toEqual([
+      { ip: '192.0.2.10', mac: mac(7), observer: 'router', iface: 'eth0', source: 'wire', firstSeenUs: T0, lastSeenUs: T0 + 4 * HOUR + 99, count: 500 },
+    ]);
+    expect(rawCount('SELECT COUNT(*) AS c FROM binding')).toBe(1);
+  });
+
+  it('keeps at most a few evidence frames per vantage point', async () => {
+    const obs = batch('router', 1, 20, T0);
+    const findings = obs.map((o) => ({ finding: finding('2001:db8::2', o.observation.timeUs, { ref: o.sequence }) }));
+    await store.commitIngest({ observations: obs, findings });
+    // Another vantage point, in a later unit.
+    const host = batch('host', 1, 6, T0 + 50);
+    await store.commitIngest({
+      observations: host,
+      findings: host.map((o) => ({
+        finding: finding('2001:db8::2', o.observation.timeUs, { ref: o.sequence, vantagePoints: [{ node: 'host', iface: 'eth0' }] }),
+      })),
+    });
+    const page = await store.listMismatches({});
+    expect(page.items).toHaveLength(1);
+    const detail = await store.getMismatch(page.items[0].id);
+    expect(detail.mismatch.count).toBe(26);
+    expect(detail.mismatch.vantagePoints).toEqual([
+      { node: 'router', iface: 'eth0' },
+      { node: 'host', iface: 'eth0' },
+    ]);
+    const perNode = (node: string) => detail.evidence.filter((e) => e.node === node);
+    expect(perNode('router')).toHaveLength(EVIDENCE_PER_VANTAGE_POINT);
+    expect(perNode('host')).toHaveLength(EVIDENCE_PER_VANTAGE_POINT);
+    expect(perNode('router').map((e) => e.sequence)).toEqual([1, 2, 3, 4]);
+    expect(Buffer.from(detail.evidence[0].frame)).toEqual(FRAME);
+    expect(detail.evidence[0]).toMatchObject({ type: 'NDP_NS', direction: 'received', frameLength: FRAME.length, timeUs: T0 });
+  });
+
+  it('merges MACs and counts suppressed occurrences', async () => {
+    await store.commitIngest({ observations: batch('router', 1, 2, T0), findings: [{ finding: finding('192.0.2.5', T0, { kind: 'MAC_CHANGED', macs: [mac(1)] }) }] });
+    await store.commitIngest({
+      observations: [],
+      findings: [{ finding: finding('192.0.2.5', T0 + 10, { kind: 'MAC_CHANGED', macs: [mac(3)] }), suppressed: true }],
+    });
+    const all = await store.listMismatches({ includeSuppressed: true });
+    expect(all.items[0]).toMatchObject({ macs: [mac(1), mac(3)], count: 2, suppressed: true, suppressedCount: 1 });
+    const visible = await store.listMismatches({});
+    expect(visible.items).toEqual([]);
+    expect(visible.suppressed).toBe(1);
+  });
+});
+
+describe('mismatch lifecycle', () => {
+  it('open → acknowledged → resolved → reopened, with history and events', async () => {
+    const opened = await store.commitIngest({ observations: batch('router', 1, 1, T0), findings: [{ finding: finding('2001:db8::2', T0) }] });
+    expect(opened.events.map((e) => e.type)).toEqual(['opened']);
+    const id = opened.events[0].mismatch.id;
+
+    const acked = await store.acknowledge({ id, by: 'alice', note: 'known Wi-Fi bridge', atUs: T0 + HOUR });
+    expect(acked).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'alice', acknowledgedNote: 'known Wi-Fi bridge', acknowledgedUs: T0 + HOUR });
+
+    expect(await store.resolveQuiet(T0 + 2 * HOUR, 6 * HOUR)).toEqual([]);
+    const resolved = await store.resolveQuiet(T0 + 7 * HOUR, 6 * HOUR);
+    expect(resolved.map((e) => [e.type, e.mismatch.id, e.mismatch.state])).toEqual([['resolved', id, 'resolved']]);
+    expect((await store.listMismatches({})).items).toEqual([]);
+    expect((await store.listMismatches({ state: 'resolved' })).items.map((m) => m.id)).toEqual([id]);
+
+    const again = await store.commitIngest({ observations: batch('router', 2, 1, T0 + DAY), findings: [{ finding: finding('2001:db8::2', T0 + DAY, { ref: 2 }) }] });
+    expect(again.events.map((e) => [e.type, e.mismatch.state])).toEqual([['reopened', 'open']]);
+    expect(again.events[0].mismatch.acknowledgedBy).toBeNull();
+
+    const detail = await store.getMismatch(id);
+    expect(detail.history).toEqual([
+      { state: 'open', atUs: T0, by: '', note: '' },
+      { state: 'acknowledged', atUs: T0 + HOUR, by: 'alice', note: 'known Wi-Fi bridge' },
+      { state: 'resolved', atUs: T0 + 7 * HOUR, by: '', note: '' },
+      { state: 'open', atUs: T0 + DAY, by: '', note: '' },
+    ]);
+    expect(detail.mismatch).toMatchObject({ state: 'open', count: 2, firstSeenUs: T0, lastSeenUs: T0 + DAY });
+
+    const events = await store.eventsSince({});
+    expect(events.map((e) => e.type)).toEqual(['opened', 'reopened']);
+    expect(await store.eventsSince({ afterId: events[0].id })).toHaveLength(1);
+    expect((await store.eventsSince({ types: ['acknowledged', 'resolved'] })).map((e) => e.type)).toEqual(['acknowledged', 'resolved']);
+  });
+
+  it('acknowledging an unknown mismatch is a not-found error', async () => {
+    await expect(store.acknowledge({ id: 4242, by: 'bob', note: '', atUs: T0 })).rejects.toBeInstanceOf(StoreNotFoundError);
+    await expect(store.getMismatch(4242)).rejects.toBeInstanceOf(StoreNotFoundError);
+  });
+});
+
+describe('queries', () => {
+  async function seedMismatches(count: number) {
+    const obs = batch('router', 1, count, T0);
+    await store.commitIngest({
+      observations: obs,
+      findings: obs.map((o, i) => ({
+        finding: finding(`2001:db8::${(i + 1).toString(16)}`, T0 + i * 1000, {
+          ref: o.sequence,
+          kind: i % 2 ? 'LLADDR_MISMATCH' : 'EUI64_MISMATCH',
+          macs: [mac(1), mac(100 + i)],
+          vantagePoints: [{ node: i % 3 ? 'router' : 'host', iface: 'eth0' }],
+        }),
+      })),
+    });
+  }
+
+  it('pages mismatches newest first without gaps or repeats', async () => {
+    await seedMismatches(25);
+    const seen: number[] = [];
+    let cursor = '';
+    let pages = 0;
+    do {
+      const page = await store.listMismatches({ state: 'all' }, { limit: 10, cursor });
+      seen.push(...page.items.map((m) => m.lastSeenUs));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toHaveLength(25);
+    expect(seen).toEqual([...seen].sort((a, b) => b - a));
+    expect(new Set(seen).size).toBe(25);
+  });
+
+  it('filters mismatches by kind, node, ip, mac and time', async () => {
+    await seedMismatches(12);
+    expect((await store.listMismatches({ kinds: ['EUI64_MISMATCH'] })).items).toHaveLength(6);
+    expect((await store.listMismatches({ node: 'host' })).items).toHaveLength(4);
+    expect((await store.listMismatches({ ip: '2001:db8::3' })).items.map((m) => m.subject)).toEqual(['2001:db8::3']);
+    expect((await store.listMismatches({ mac: mac(104).toUpperCase() })).items.map((m) => m.subject)).toEqual(['2001:db8::5']);
+    expect((await store.listMismatches({ sinceUs: T0 + 10_000 })).items).toHaveLength(2);
+    expect((await store.listMismatches({ untilUs: T0 + 2000 })).items).toHaveLength(2);
+  });
+
+  it('rejects a cursor it did not issue', async () => {
+    await expect(store.listMismatches({}, { cursor: 'garbage' })).rejects.toBeInstanceOf(StoreError);
+  });
+
+  it('pages and filters bindings', async () => {
+    const obs = Array.from({ length: 30 }, (_, i) =>
+      observation(i % 2 ? 'router' : 'host', i + 1, T0 + i * 1000, { type: 'ARP_REPLY', srcIp: `192.0.2.${i + 1}`, lladdr: mac(i), ethSrc: mac(i) }),
+    );
+    await store.commitIngest({ observations: obs });
+    const all: string[] = [];
+    let cursor = '';
+    do {
+      const page = await store.listBindings({}, { limit: 7, cursor });
+      all.push(...page.items.map((b) => b.ip));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(new Set(all).size).toBe(30);
+    expect((await store.listBindings({ node: 'router' })).items).toHaveLength(15);
+    expect((await store.listBindings({ mac: mac(3) })).items.map((b) => b.ip)).toEqual(['192.0.2.4']);
+    expect((await store.listBindings({ sinceUs: T0 + 25_000 })).items).toHaveLength(5);
+  });
+});
+
+describe('node state', () => {
+  it('records Hello, inventory and neighbor caches', async () => {
+    const committed = await store.upsertHello({ node: 'host', agentVersion: '0.1.0', os: 'Linux 6.18', bootId: 'b1', clockOffsetUs: -250, spoolDropped: 3, seenUs: T0 });
+    expect(committed).toBe(0);
+    await store.replaceInventory({
+      node: 'host',
+      timeUs: T0 + 1,
+      interfaces: [
+        { name: 'br0', mac: mac(1), kind: 'bridge', bridgeMaster: '', up: true, addresses: ['192.0.2.10/24', '2001:db8::10/64'] },
+        { name: 'wlan0', mac: mac(1), kind: 'wireless', bridgeMaster: 'br0', up: true, addresses: [] },
+      ],
+    });
+    // Inventory is replaced as a set.
+    await store.replaceInventory({
+      node: 'host',
+      timeUs: T0 + 2,
+      interfaces: [{ name: 'br0', mac: mac(1), kind: 'bridge', bridgeMaster: '', up: true, addresses: ['192.0.2.10/24'] }],
+      spoolDropped: 5,
+    });
+    const [host] = await store.listNodes();
+    expect(host).toMatchObject({ name: 'host', agentVersion: '0.1.0', os: 'Linux 6.18', bootId: 'b1', clockOffsetUs: -250, spoolDropped: 5 });
+    expect(host.interfaces).toEqual([{ name: 'br0', mac: mac(1), kind: 'bridge', bridgeMaster: '', up: true, addresses: ['192.0.2.10/24'] }]);
+    expect((await store.listBindings({ ip: '192.0.2.10' })).items[0]).toMatchObject({ source: 'inventory', observer: 'host', iface: 'br0', count: 2 });
+
+    await store.applyNeighborSnapshot({
+      node: 'router',
+      timeUs: T0 + 10,
+      full: true,
+      entries: [
+        { iface: 'eth0', ip: '192.0.2.10', mac: mac(1), state: 'reachable', router: false },
+        { iface: 'eth0', ip: '2001:db8::10', mac: mac(2), state: 'stale', router: false },
+      ],
+    });
+    await store.applyNeighborSnapshot({
+      node: 'router',
+      timeUs: T0 + 20,
+      full: false,
+      entries: [{ iface: 'eth0', ip: '2001:db8::10', mac: null, state: 'failed', router: false, removed: true }],
+    });
+    expect((await store.neighborCache('router')).map((e) => [e.ip, e.mac, e.state])).toEqual([['192.0.2.10', mac(1), 'reachable']]);
+    await store.applyNeighborSnapshot({ node: 'router', timeUs: T0 + 30, full: true, entries: [{ iface: 'eth0', ip: '192.0.2.1', mac: mac(9), state: 'permanent', router: true }] });
+    expect((await store.neighborCache()).map((e) => e.ip)).toEqual(['192.0.2.1']);
+    expect((await store.listBindings({ node: 'router', ip: '2001:db8::10' })).items[0]).toMatchObject({ source: 'neighbor_cache', mac: mac(2) });
+  });
+
+  it('maps a unique-key violation to a conflict', async () => {
+    await store.createNode('router', T0);
+    const error = await store.createNode('router', T0).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreConflictError);
+    expect((error as StoreConflictError).fields.join(',')).toContain('name');
+  });
+});
+
+describe('retention', () => {
+  it('prune deletes old raw observations and keeps mismatches with their evidence', async () => {
+    const old = batch('router', 1, 50, T0);
+    await store.commitIngest({ observations: old, findings: [{ finding: finding('2001:db8::2', T0, { ref: 1 }) }] });
+    await store.commitIngest({ observations: batch('router', 51, 50, T0 + 8 * DAY) });
+    const { observationsDeleted } = await store.prune(T0 + 9 * DAY, 7 * DAY);
+    expect(observationsDeleted).toBe(50);
+    expect(rawCount('SELECT COUNT(*) AS c FROM observation')).toBe(50);
+    const [m] = (await store.listMismatches({})).items;
+    const detail = await store.getMismatch(m.id);
+    expect(detail.evidence).toHaveLength(1);
+    expect(Buffer.from(detail.evidence[0].frame)).toEqual(FRAME);
+    const recent = await store.recentObservations(T0 + DAY);
+    expect(recent).toHaveLength(50);
+    expect(recent[0]).toMatchObject({ node: 'router', ref: 51, checksumOk: true, vlan: null, type: 'NDP_NS' });
+  });
+});

@@ -1,0 +1,947 @@
+/**
+ * The repository. Two connections to one SQLite file in WAL mode:
+ *
+ * - Prisma (better-sqlite3 driver adapter) for node state, queries, reports and the
+ *   mismatch lifecycle: off the hot path, where readable queries matter more than µs.
+ * - One plain better-sqlite3 connection with prepared statements for the ingest hot path
+ *   (`commitIngest`) and other bulk writes: Prisma's createMany manages ~10–17k rows/s
+ *   here, prepared statements in one transaction several hundred thousand.
+ *
+ * SQL written by hand stays portable (ON CONFLICT … DO UPDATE, CASE instead of MIN/MAX
+ * scalars, window functions): see docs/storage.md for what PostgreSQL would change.
+ *
+ * Every write goes through one async queue: a Prisma transaction spans awaits, and a
+ * synchronous better-sqlite3 write started meanwhile on the other connection would wait
+ * for the lock while blocking the event loop the Prisma transaction needs to finish.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import type { Direction, Finding, MessageType, MismatchKind, MismatchState, NeighborObservation } from '@neighwatch/model';
+import { PrismaClient, Prisma } from './generated/prisma/client.ts';
+import {
+  DEFAULT_RESOLVE_QUIET_US,
+  DEFAULT_RETENTION_US,
+  EVIDENCE_PER_VANTAGE_POINT,
+  type Store,
+} from './api.ts';
+import { wireBindingOf } from './bindings.ts';
+import { StoreConflictError, StoreError, StoreNotFoundError } from './errors.ts';
+import { applyMigrations } from './migrate.ts';
+import type {
+  AcknowledgeRequest,
+  BindingFilter,
+  BindingRow,
+  BindingSource,
+  CountBy,
+  EvidenceFrame,
+  EventsQuery,
+  HelloRecord,
+  IngestResult,
+  IngestUnit,
+  InterfaceKind,
+  InterfaceRecord,
+  InventoryRecord,
+  MismatchDetail,
+  MismatchEvent,
+  MismatchEventType,
+  MismatchFilter,
+  MismatchPage,
+  MismatchRow,
+  NeighborCacheEntry,
+  NeighborSnapshotRecord,
+  NeighborState,
+  NodeInfo,
+  Page,
+  PageRequest,
+  Report,
+  ReportMismatch,
+  ReportRequest,
+  StoreOptions,
+  TimelinePoint,
+} from './types.ts';
+
+const HOUR_US = 3600 * 1_000_000;
+const DAY_US = 24 * HOUR_US;
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 10_000;
+/** Rows per DELETE while pruning: short transactions, so ingest is never held up for long. */
+const PRUNE_CHUNK = 20_000;
+/** Ids per `IN (…)` list: SQLite bounds the number of parameters of one statement. */
+const ID_CHUNK = 500;
+
+/** Vantage points in the order they first saw the mismatch. */
+const WITH_VANTAGE = { vantagePoints: { orderBy: { id: 'asc' } } } satisfies Prisma.MismatchInclude;
+type MismatchWithVantage = Prisma.MismatchGetPayload<{ include: typeof WITH_VANTAGE }>;
+
+/** Opens (creating when missing) the database, applies pending migrations, returns the store. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const file = resolve(options.file);
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  mkdirSync(dirname(file), { recursive: true });
+  await applyMigrations(file);
+  const db = new Database(file, { timeout: busyTimeoutMs });
+  try {
+    db.pragma('journal_mode = WAL');
+    // FULL: a commit is on disk before commitIngest resolves, so an acked observation
+    // survives a power cut, not only a crash (WAL makes this one fsync per transaction).
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: file, timeout: busyTimeoutMs }) });
+  return new SqliteStore(file, db, prisma);
+}
+
+/** A chain of promises: one write at a time, in call order. */
+class WriteQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T> | T): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** Turns driver errors into the store's domain errors; everything else passes through. */
+export function mapStoreError(error: unknown): unknown {
+  if (error instanceof StoreError) return error;
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    const target = (error.meta as { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } } | undefined) ?? {};
+    const fields = Array.isArray(target.target)
+      ? (target.target as string[])
+      : (target.driverAdapterError?.cause?.constraint?.fields ?? []);
+    return new StoreConflictError(`already exists (unique ${fields.join(', ') || 'key'})`, fields);
+  }
+  if (error instanceof Database.SqliteError && (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
+    // "UNIQUE constraint failed: node.name, node.x"
+    const fields = (error.message.split(': ')[1] ?? '').split(', ').filter(Boolean);
+    return new StoreConflictError(`already exists (unique ${fields.join(', ') || 'key'})`, fields);
+  }
+  return error;
+}
+
+async function mapped<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw mapStoreError(error);
+  }
+}
+
+const n = (v: bigint | number | null | undefined): number => (v === null || v === undefined ? 0 : Number(v));
+const nOrNull = (v: bigint | number | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
+const jsonList = (s: string): string[] => JSON.parse(s) as string[];
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+function toMismatchRow(m: MismatchWithVantage): MismatchRow {
+  return {
+    id: m.id,
+    kind: m.kind as MismatchKind,
+    state: m.state as MismatchState,
+    subject: m.subject,
+    ip: m.ip,
+    macs: jsonList(m.macs),
+    node: m.subjectNode,
+    vantagePoints: m.vantagePoints.map((v) => ({ node: v.node, iface: v.iface })),
+    firstSeenUs: n(m.firstSeenUs),
+    lastSeenUs: n(m.lastSeenUs),
+    count: n(m.count),
+    summary: m.summary,
+    rewrittenFields: jsonList(m.rewrittenFields),
+    staleFields: jsonList(m.staleFields),
+    suppressed: m.suppressed,
+    suppressedCount: n(m.suppressedCount),
+    acknowledgedBy: m.acknowledgedBy,
+    acknowledgedUs: nOrNull(m.acknowledgedUs),
+    acknowledgedNote: m.acknowledgedNote,
+  };
+}
+
+const pageLimit = (page?: PageRequest) => Math.min(Math.max(page?.limit || DEFAULT_PAGE, 1), MAX_PAGE);
+
+function decodeCursor(cursor: string | undefined, parts: number): number[] | null {
+  if (!cursor) return null;
+  const values = Buffer.from(cursor, 'base64url').toString('utf8').split(':').map(Number);
+  if (values.length !== parts || values.some((v) => !Number.isSafeInteger(v))) {
+    throw new StoreError(`invalid page cursor "${cursor}": pass the next_cursor of the previous page`);
+  }
+  return values;
+}
+const encodeCursor = (...values: number[]) => Buffer.from(values.join(':'), 'utf8').toString('base64url');
+
+/** Per node, what one ingest unit changed. */
+interface NodeDelta {
+  id: number;
+  committed: number;
+  inserted: number;
+  lastSeenUs: number;
+}
+
+interface PendingEvent {
+  id: number;
+  type: MismatchEventType;
+  atUs: number;
+  mismatchId: number;
+}
+
+class SqliteStore implements Store {
+  private readonly writes = new WriteQueue();
+  private readonly nodeIds = new Map<string, number>();
+  /** (mismatch, node, iface) → evidence frames kept; saves a COUNT per finding once full. */
+  private readonly evidenceCounts = new Map<string, number>();
+  private readonly knownVantage = new Set<string>();
+  private readonly ingestTx: Database.Transaction<
+    (unit: IngestUnit) => { deltas: Map<string, NodeDelta>; inserted: number; duplicates: number; events: PendingEvent[] }
+  >;
+  private readonly sql;
+  private closed = false;
+
+  constructor(
+    readonly file: string,
+    private readonly db: Database.Database,
+    private readonly prisma: PrismaClient,
+  ) {
+    this.sql = {
+      nodeId: db.prepare<[string], { id: number; committed: number }>(
+        'SELECT id, committed_sequence AS committed FROM node WHERE name = ?',
+      ),
+      nodeCommitted: db.prepare<[number], { committed: number }>('SELECT committed_sequence AS committed FROM node WHERE id = ?'),
+      insertNode: db.prepare(
+        'INSERT INTO node (name, first_seen_us, last_seen_us) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING',
+      ),
+      insertObservation: db.prepare(
+        `INSERT INTO observation (node_id, sequence, time_us, iface, direction, type, eth_src, eth_dst, vlan, src_ip,
+           target_ip, lladdr, na_flags, checksum_ok, fingerprint, frame, frame_length)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (node_id, sequence) DO NOTHING`,
+      ),
+      upsertBinding: db.prepare(
+        `INSERT INTO binding (ip, mac, observer_id, iface, source, first_seen_us, last_seen_us, count)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (ip, mac, observer_id, iface, source) DO UPDATE SET
+           first_seen_us = CASE WHEN excluded.first_seen_us < binding.first_seen_us THEN excluded.first_seen_us ELSE binding.first_seen_us END,
+           last_seen_us = CASE WHEN excluded.last_seen_us > binding.last_seen_us THEN excluded.last_seen_us ELSE binding.last_seen_us END,
+           count = binding.count + excluded.count`,
+      ),
+      updateNodeAfterIngest: db.prepare(
+        `UPDATE node SET committed_sequence = ?, observation_count = observation_count + ?,
+           last_seen_us = CASE WHEN ? > last_seen_us THEN ? ELSE last_seen_us END
+         WHERE id = ?`,
+      ),
+      findMismatch: db.prepare<[string, string], { id: number; state: string; macs: string; firstSeen: number; lastSeen: number; stateChanged: number }>(
+        `SELECT id, state, macs, first_seen_us AS firstSeen, last_seen_us AS lastSeen, state_changed_us AS stateChanged
+         FROM mismatch WHERE kind = ? AND subject = ?`,
+      ),
+      insertMismatch: db.prepare(
+        `INSERT INTO mismatch (kind, subject, state, ip, macs, subject_node, summary, rewritten_fields, stale_fields,
+           first_seen_us, last_seen_us, count, suppressed, suppressed_count, state_changed_us)
+         VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+      ),
+      updateMismatch: db.prepare(
+        `UPDATE mismatch SET ip = COALESCE(?, ip), macs = ?, subject_node = COALESCE(?, subject_node), summary = ?,
+           rewritten_fields = COALESCE(?, rewritten_fields), stale_fields = COALESCE(?, stale_fields),
+           first_seen_us = ?, last_seen_us = ?, count = count + 1, suppressed = ?, suppressed_count = suppressed_count + ?
+         WHERE id = ?`,
+      ),
+      reopenMismatch: db.prepare(
+        `UPDATE mismatch SET state = 'open', state_changed_us = ?, acknowledged_by = NULL, acknowledged_us = NULL,
+           acknowledged_note = NULL WHERE id = ?`,
+      ),
+      insertStateChange: db.prepare(
+        'INSERT INTO mismatch_state_change (mismatch_id, state, reason, at_us, "by", note) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      insertVantage: db.prepare(
+        'INSERT INTO mismatch_vantage_point (mismatch_id, node, iface) VALUES (?, ?, ?) ON CONFLICT (mismatch_id, node, iface) DO NOTHING',
+      ),
+      upsertOccurrence: db.prepare(
+        `INSERT INTO mismatch_occurrence (mismatch_id, hour_start_us, count) VALUES (?, ?, ?)
+         ON CONFLICT (mismatch_id, hour_start_us) DO UPDATE SET count = mismatch_occurrence.count + excluded.count`,
+      ),
+      countEvidence: db.prepare<[number, string, string], { c: number }>(
+        'SELECT COUNT(*) AS c FROM mismatch_evidence WHERE mismatch_id = ? AND node = ? AND iface = ?',
+      ),
+      insertEvidence: db.prepare(
+        `INSERT INTO mismatch_evidence (mismatch_id, node, iface, sequence, direction, time_us, type, frame, frame_length)
+         SELECT ?, ?, o.iface, o.sequence, o.direction, o.time_us, o.type, o.frame, o.frame_length
+         FROM observation o WHERE o.node_id = ? AND o.sequence = ?
+         ON CONFLICT (mismatch_id, node, sequence) DO NOTHING`,
+      ),
+      deleteInterfaces: db.prepare('DELETE FROM node_interface WHERE node_id = ?'),
+      insertInterface: db.prepare(
+        'INSERT INTO node_interface (node_id, name, mac, kind, bridge_master, up, addresses) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      updateNodeInventory: db.prepare(
+        `UPDATE node SET inventory_us = ?, spool_dropped = COALESCE(?, spool_dropped),
+           last_seen_us = CASE WHEN ? > last_seen_us THEN ? ELSE last_seen_us END WHERE id = ?`,
+      ),
+      upsertNeighbor: db.prepare(
+        `INSERT INTO neighbor_entry (node_id, iface, ip, mac, state, router, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (node_id, iface, ip) DO UPDATE SET mac = excluded.mac, state = excluded.state,
+           router = excluded.router, updated_us = excluded.updated_us`,
+      ),
+      deleteNeighbor: db.prepare('DELETE FROM neighbor_entry WHERE node_id = ? AND iface = ? AND ip = ?'),
+      deleteStaleNeighbors: db.prepare('DELETE FROM neighbor_entry WHERE node_id = ? AND updated_us < ?'),
+      pruneChunk: db.prepare(
+        'DELETE FROM observation WHERE id IN (SELECT id FROM observation WHERE time_us < ? ORDER BY time_us LIMIT ?)',
+      ),
+      recent: db.prepare<[number, number]>(
+        `SELECT n.name AS node, o.sequence, o.time_us AS timeUs, o.iface, o.direction, o.type, o.eth_src AS ethSrc,
+           o.eth_dst AS ethDst, o.vlan, o.src_ip AS srcIp, o.target_ip AS targetIp, o.lladdr, o.na_flags AS naFlags,
+           o.checksum_ok AS checksumOk, o.fingerprint
+         FROM observation o JOIN node n ON n.id = o.node_id
+         WHERE o.time_us >= ? ORDER BY o.time_us, o.id LIMIT ?`,
+      ),
+    };
+    this.ingestTx = db.transaction((unit: IngestUnit) => this.ingest(unit));
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Ingest (hot path, synchronous inside one IMMEDIATE transaction)
+  // -------------------------------------------------------------------------------------
+
+  commitIngest(unit: IngestUnit): Promise<IngestResult> {
+    return this.write(async () => {
+      let out;
+      try {
+        out = this.ingestTx.immediate(unit);
+      } catch (error) {
+        this.forgetCaches();
+        throw mapStoreError(error);
+      }
+      // COMMIT has returned: these sequences are durable and may be acknowledged.
+      const committed = new Map<string, number>();
+      for (const [name, d] of out.deltas) committed.set(name, d.committed);
+      return { committed, inserted: out.inserted, duplicates: out.duplicates, events: await this.loadEvents(out.events) };
+    });
+  }
+
+  /** Caches hold ids written by a transaction that may have rolled back. */
+  private forgetCaches(): void {
+    this.nodeIds.clear();
+    this.evidenceCounts.clear();
+    this.knownVantage.clear();
+  }
+
+  private nodeDelta(deltas: Map<string, NodeDelta>, name: string, timeUs: number): NodeDelta {
+    let d = deltas.get(name);
+    if (d) return d;
+    let id = this.nodeIds.get(name);
+    let committed: number;
+    if (id === undefined) {
+      this.sql.insertNode.run(name, timeUs, timeUs);
+      const row = this.sql.nodeId.get(name)!;
+      id = row.id;
+      committed = row.committed;
+      this.nodeIds.set(name, id);
+    } else {
+      committed = this.sql.nodeCommitted.get(id)!.committed;
+    }
+    d = { id, committed, inserted: 0, lastSeenUs: 0 };
+    deltas.set(name, d);
+    return d;
+  }
+
+  private ingest(unit: IngestUnit) {
+    const deltas = new Map<string, NodeDelta>();
+    const bindings = new Map<string, { ip: string; mac: string; observerId: number; iface: string; source: BindingSource; first: number; last: number; count: number }>();
+    const addBinding = (ip: string, mac: string, observerId: number, iface: string, source: BindingSource, first: number, last: number, count: number) => {
+      const key = `${ip}|${mac}|${observerId}|${iface}|${source}`;
+      const b = bindings.get(key);
+      if (b) {
+        if (first < b.first) b.first = first;
+        if (last > b.last) b.last = last;
+        b.count += count;
+      } else {
+        bindings.set(key, { ip, mac, observerId, iface, source, first, last, count });
+      }
+    };
+    let inserted = 0;
+    let duplicates = 0;
+    const insertObservation = this.sql.insertObservation;
+
+    for (const record of unit.observations) {
+      const o = record.observation;
+      const d = this.nodeDelta(deltas, o.node, o.timeUs);
+      // Sequences are strictly increasing per agent: anything at or below the committed
+      // mark is a replay, even after its row was pruned.
+      if (record.sequence <= d.committed) {
+        duplicates++;
+        continue;
+      }
+      const changes = insertObservation.run(
+        d.id,
+        record.sequence,
+        o.timeUs,
+        o.iface,
+        o.direction,
+        o.type,
+        o.ethSrc,
+        o.ethDst,
+        o.vlan,
+        o.srcIp,
+        o.targetIp,
+        o.lladdr,
+        o.naFlags,
+        o.checksumOk === null ? null : o.checksumOk ? 1 : 0,
+        o.fingerprint,
+        asBuffer(record.frame),
+        record.frameLength,
+      ).changes;
+      if (changes === 0) {
+        duplicates++;
+        continue;
+      }
+      inserted++;
+      d.inserted++;
+      if (o.timeUs > d.lastSeenUs) d.lastSeenUs = o.timeUs;
+      const wire = wireBindingOf(o);
+      if (wire) addBinding(wire.ip, wire.mac, d.id, o.iface, 'wire', o.timeUs, o.timeUs, 1);
+    }
+    // The committed mark moves after the loop: a batch may arrive out of order within a unit.
+    for (const record of unit.observations) {
+      const d = deltas.get(record.observation.node)!;
+      if (record.sequence > d.committed) d.committed = record.sequence;
+    }
+
+    for (const b of unit.bindings ?? []) {
+      const d = this.nodeDelta(deltas, b.observer, b.lastSeenUs);
+      addBinding(b.ip, b.mac, d.id, b.iface, b.source, b.firstSeenUs, b.lastSeenUs, b.count);
+    }
+    for (const b of bindings.values()) {
+      this.sql.upsertBinding.run(b.ip, b.mac, b.observerId, b.iface, b.source, b.first, b.last, b.count);
+    }
+
+    const events: PendingEvent[] = [];
+    const occurrences = new Map<string, { id: number; hour: number; count: number }>();
+    for (const record of unit.findings ?? []) {
+      const id = this.upsertFinding(record.finding, record.suppressed ?? false, events);
+      const hour = Math.floor(record.finding.timeUs / HOUR_US) * HOUR_US;
+      const key = `${id}|${hour}`;
+      const occ = occurrences.get(key);
+      if (occ) occ.count++;
+      else occurrences.set(key, { id, hour, count: 1 });
+    }
+    for (const occ of occurrences.values()) this.sql.upsertOccurrence.run(occ.id, occ.hour, occ.count);
+
+    for (const r of unit.rejected ?? []) {
+      const d = this.nodeDelta(deltas, r.node, 0);
+      if (r.lastSequence > d.committed) d.committed = r.lastSequence;
+    }
+    for (const d of deltas.values()) {
+      this.sql.updateNodeAfterIngest.run(d.committed, d.inserted, d.lastSeenUs, d.lastSeenUs, d.id);
+    }
+    return { deltas, inserted, duplicates, events };
+  }
+
+  /** Upserts the mismatch a finding belongs to; reopens it when resolved. Returns its id. */
+  private upsertFinding(f: Finding, suppressed: boolean, events: PendingEvent[]): number {
+    const existing = this.sql.findMismatch.get(f.kind, f.subject);
+    const rewritten = f.rewrittenFields ? JSON.stringify(f.rewrittenFields) : null;
+    const stale = f.staleFields ? JSON.stringify(f.staleFields) : null;
+    let id: number;
+    if (!existing) {
+      id = Number(
+        this.sql.insertMismatch.run(
+          f.kind,
+          f.subject,
+          f.ip,
+          JSON.stringify([...new Set(f.macs)].sort()),
+          f.node,
+          f.summary,
+          rewritten ?? '[]',
+          stale ?? '[]',
+          f.timeUs,
+          f.timeUs,
+          suppressed ? 1 : 0,
+          suppressed ? 1 : 0,
+          f.timeUs,
+        ).lastInsertRowid,
+      );
+      const event = Number(this.sql.insertStateChange.run(id, 'open', 'opened', f.timeUs, '', '').lastInsertRowid);
+      events.push({ id: event, type: 'opened', atUs: f.timeUs, mismatchId: id });
+    } else {
+      id = existing.id;
+      const known = jsonList(existing.macs);
+      const macs = f.macs.every((m) => known.includes(m)) ? existing.macs : JSON.stringify([...new Set([...known, ...f.macs])].sort());
+      this.sql.updateMismatch.run(
+        f.ip,
+        macs,
+        f.node,
+        f.summary,
+        rewritten,
+        stale,
+        Math.min(existing.firstSeen, f.timeUs),
+        Math.max(existing.lastSeen, f.timeUs),
+        suppressed ? 1 : 0,
+        suppressed ? 1 : 0,
+        id,
+      );
+      // Seen again after it was resolved (a late frame from before the resolution does not count).
+      if (existing.state === 'resolved' && f.timeUs >= existing.stateChanged) {
+        this.sql.reopenMismatch.run(f.timeUs, id);
+        const event = Number(this.sql.insertStateChange.run(id, 'open', 'reopened', f.timeUs, '', '').lastInsertRowid);
+        events.push({ id: event, type: 'reopened', atUs: f.timeUs, mismatchId: id });
+      }
+    }
+    for (const v of f.vantagePoints) {
+      const key = `${id}|${v.node}|${v.iface}`;
+      if (this.knownVantage.has(key)) continue;
+      this.sql.insertVantage.run(id, v.node, v.iface);
+      this.knownVantage.add(key);
+    }
+    for (const e of f.evidence) {
+      const key = `${id}|${e.node}|${e.iface}`;
+      let count = this.evidenceCounts.get(key);
+      if (count === undefined) count = this.sql.countEvidence.get(id, e.node, e.iface)!.c;
+      if (count < EVIDENCE_PER_VANTAGE_POINT) {
+        const nodeId = this.nodeIds.get(e.node) ?? this.sql.nodeId.get(e.node)?.id;
+        if (nodeId !== undefined) count += this.sql.insertEvidence.run(id, e.node, nodeId, e.ref).changes;
+      }
+      this.evidenceCounts.set(key, count);
+    }
+    return id;
+  }
+
+  private async loadEvents(pending: PendingEvent[]): Promise<MismatchEvent[]> {
+    if (pending.length === 0) return [];
+    const byId = new Map((await this.mismatchesById([...new Set(pending.map((p) => p.mismatchId))])).map((r) => [r.id, toMismatchRow(r)]));
+    return pending.map((p) => ({ id: p.id, type: p.type, atUs: p.atUs, mismatch: byId.get(p.mismatchId)! }));
+  }
+
+  /** Rows by id, in chunks that stay under SQLite's bound-parameter limit. */
+  private async mismatchesById(ids: number[]): Promise<MismatchWithVantage[]> {
+    const rows: MismatchWithVantage[] = [];
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      rows.push(...(await this.prisma.mismatch.findMany({ where: { id: { in: ids.slice(i, i + ID_CHUNK) } }, include: WITH_VANTAGE })));
+    }
+    return rows;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Node state
+  // -------------------------------------------------------------------------------------
+
+  upsertHello(hello: HelloRecord): Promise<number> {
+    return this.write(async () => {
+      const data = {
+        agentVersion: hello.agentVersion,
+        os: hello.os,
+        bootId: hello.bootId,
+        clockOffsetUs: BigInt(hello.clockOffsetUs),
+        spoolDropped: BigInt(hello.spoolDropped),
+      };
+      const node = await this.prisma.node.upsert({
+        where: { name: hello.node },
+        create: { name: hello.node, ...data, firstSeenUs: BigInt(hello.seenUs), lastSeenUs: BigInt(hello.seenUs) },
+        update: data,
+      });
+      if (hello.seenUs > n(node.lastSeenUs)) {
+        await this.prisma.node.update({ where: { id: node.id }, data: { lastSeenUs: BigInt(hello.seenUs) } });
+      }
+      return n(node.committedSequence);
+    });
+  }
+
+  replaceInventory(inv: InventoryRecord): Promise<void> {
+    return this.write(() =>
+      this.syncTx(() => {
+        const d = this.nodeDelta(new Map(), inv.node, inv.timeUs);
+        this.sql.deleteInterfaces.run(d.id);
+        for (const i of inv.interfaces) {
+          this.sql.insertInterface.run(d.id, i.name, i.mac, i.kind, i.bridgeMaster, i.up ? 1 : 0, JSON.stringify(i.addresses));
+          if (!i.mac) continue;
+          for (const address of i.addresses) {
+            const ip = address.split('/')[0];
+            this.sql.upsertBinding.run(ip, i.mac, d.id, i.name, 'inventory', inv.timeUs, inv.timeUs, 1);
+          }
+        }
+        const spool = inv.spoolDropped === undefined ? null : inv.spoolDropped;
+        this.sql.updateNodeInventory.run(inv.timeUs, spool, inv.timeUs, inv.timeUs, d.id);
+      }),
+    );
+  }
+
+  applyNeighborSnapshot(s: NeighborSnapshotRecord): Promise<void> {
+    return this.write(() =>
+      this.syncTx(() => {
+        const d = this.nodeDelta(new Map(), s.node, s.timeUs);
+        for (const e of s.entries) {
+          if (e.removed) {
+            this.sql.deleteNeighbor.run(d.id, e.iface, e.ip);
+            continue;
+          }
+          this.sql.upsertNeighbor.run(d.id, e.iface, e.ip, e.mac, e.state, e.router ? 1 : 0, s.timeUs);
+          if (e.mac) this.sql.upsertBinding.run(e.ip, e.mac, d.id, e.iface, 'neighbor_cache', s.timeUs, s.timeUs, 1);
+        }
+        // A full snapshot is the whole cache: what it does not list is gone.
+        if (s.full) this.sql.deleteStaleNeighbors.run(d.id, s.timeUs);
+      }),
+    );
+  }
+
+  async committedSequence(node: string): Promise<number> {
+    const row = await this.prisma.node.findUnique({ where: { name: node }, select: { committedSequence: true } });
+    return n(row?.committedSequence);
+  }
+
+  /** Registers a node before its agent's first contact; a name already known is a conflict. */
+  createNode(name: string, nowUs: number): Promise<void> {
+    return this.write(() =>
+      mapped(async () => {
+        await this.prisma.node.create({ data: { name, firstSeenUs: BigInt(nowUs) } });
+      }),
+    );
+  }
+
+  async listNodes(): Promise<NodeInfo[]> {
+    const nodes = await this.prisma.node.findMany({ include: { interfaces: { orderBy: { name: 'asc' } } }, orderBy: { name: 'asc' } });
+    return nodes.map((node) => ({
+      name: node.name,
+      agentVersion: node.agentVersion,
+      os: node.os,
+      bootId: node.bootId,
+      lastSeenUs: n(node.lastSeenUs),
+      clockOffsetUs: n(node.clockOffsetUs),
+      spoolDropped: n(node.spoolDropped),
+      observations: n(node.observationCount),
+      committedSequence: n(node.committedSequence),
+      interfaces: node.interfaces.map(
+        (i): InterfaceRecord => ({
+          name: i.name,
+          mac: i.mac,
+          kind: i.kind as InterfaceKind,
+          bridgeMaster: i.bridgeMaster,
+          up: i.up,
+          addresses: jsonList(i.addresses),
+        }),
+      ),
+    }));
+  }
+
+  async neighborCache(node?: string): Promise<NeighborCacheEntry[]> {
+    const rows = await this.prisma.neighborEntry.findMany({
+      where: node === undefined ? {} : { node: { name: node } },
+      include: { node: { select: { name: true } } },
+      orderBy: [{ nodeId: 'asc' }, { iface: 'asc' }, { ip: 'asc' }],
+    });
+    return rows.map((r) => ({
+      node: r.node.name,
+      iface: r.iface,
+      ip: r.ip,
+      mac: r.mac,
+      state: r.state as NeighborState,
+      router: r.router,
+      updatedUs: n(r.updatedUs),
+    }));
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Queries
+  // -------------------------------------------------------------------------------------
+
+  async listBindings(filter: BindingFilter, page?: PageRequest): Promise<Page<BindingRow>> {
+    const limit = pageLimit(page);
+    const after = decodeCursor(page?.cursor, 1);
+    const rows = await this.prisma.binding.findMany({
+      where: {
+        ...(filter.ip ? { ip: filter.ip } : {}),
+        ...(filter.mac ? { mac: filter.mac.toLowerCase() } : {}),
+        ...(filter.node ? { observer: { name: filter.node } } : {}),
+        ...(filter.sinceUs ? { lastSeenUs: { gte: BigInt(filter.sinceUs) } } : {}),
+        ...(after ? { id: { gt: after[0] } } : {}),
+      },
+      include: { observer: { select: { name: true } } },
+      orderBy: { id: 'asc' },
+      take: limit + 1,
+    });
+    const more = rows.length > limit;
+    const items = rows.slice(0, limit);
+    return {
+      items: items.map((b) => ({
+        ip: b.ip,
+        mac: b.mac,
+        observer: b.observer.name,
+        iface: b.iface,
+        source: b.source as BindingSource,
+        firstSeenUs: n(b.firstSeenUs),
+        lastSeenUs: n(b.lastSeenUs),
+        count: n(b.count),
+      })),
+      nextCursor: more ? encodeCursor(items[items.length - 1].id) : '',
+    };
+  }
+
+  private mismatchWhere(filter: MismatchFilter): Prisma.MismatchWhereInput {
+    const state = filter.state ?? 'active';
+    const and: Prisma.MismatchWhereInput[] = [];
+    if (filter.kinds?.length) and.push({ kind: { in: filter.kinds } });
+    if (state === 'active') and.push({ state: { in: ['open', 'acknowledged'] } });
+    else if (state !== 'all') and.push({ state });
+    if (filter.node) and.push({ OR: [{ subjectNode: filter.node }, { vantagePoints: { some: { node: filter.node } } }] });
+    if (filter.ip) and.push({ ip: filter.ip });
+    // MACs are a JSON array of quoted strings: match one whole element.
+    if (filter.mac) and.push({ macs: { contains: JSON.stringify(filter.mac.toLowerCase()) } });
+    if (filter.sinceUs) and.push({ lastSeenUs: { gte: BigInt(filter.sinceUs) } });
+    if (filter.untilUs) and.push({ firstSeenUs: { lt: BigInt(filter.untilUs) } });
+    return { AND: and };
+  }
+
+  async listMismatches(filter: MismatchFilter, page?: PageRequest): Promise<MismatchPage> {
+    const limit = pageLimit(page);
+    const after = decodeCursor(page?.cursor, 2);
+    const where = this.mismatchWhere(filter);
+    const keyset: Prisma.MismatchWhereInput = after
+      ? { OR: [{ lastSeenUs: { lt: BigInt(after[0]) } }, { lastSeenUs: BigInt(after[0]), id: { lt: after[1] } }] }
+      : {};
+    const [rows, suppressed] = await Promise.all([
+      this.prisma.mismatch.findMany({
+        where: { AND: [where, keyset, filter.includeSuppressed ? {} : { suppressed: false }] },
+        include: WITH_VANTAGE,
+        orderBy: [{ lastSeenUs: 'desc' }, { id: 'desc' }],
+        take: limit + 1,
+      }),
+      after ? Promise.resolve(-1) : this.prisma.mismatch.count({ where: { AND: [where, { suppressed: true }] } }),
+    ]);
+    const more = rows.length > limit;
+    const items = rows.slice(0, limit).map(toMismatchRow);
+    const last = items[items.length - 1];
+    return {
+      items,
+      nextCursor: more ? encodeCursor(last.lastSeenUs, last.id) : '',
+      suppressed: suppressed < 0 ? await this.prisma.mismatch.count({ where: { AND: [where, { suppressed: true }] } }) : suppressed,
+    };
+  }
+
+  async getMismatch(id: number): Promise<MismatchDetail> {
+    const m = await this.prisma.mismatch.findUnique({
+      where: { id },
+      include: {
+        ...WITH_VANTAGE,
+        evidence: { orderBy: [{ timeUs: 'asc' }, { id: 'asc' }] },
+        stateChanges: { orderBy: [{ atUs: 'asc' }, { id: 'asc' }] },
+      },
+    });
+    if (!m) throw new StoreNotFoundError(`mismatch ${id} does not exist`);
+    return {
+      mismatch: toMismatchRow(m),
+      evidence: m.evidence.map(
+        (e): EvidenceFrame => ({
+          node: e.node,
+          iface: e.iface,
+          direction: e.direction as Direction,
+          timeUs: n(e.timeUs),
+          type: e.type as MessageType,
+          frame: new Uint8Array(e.frame),
+          frameLength: e.frameLength,
+          sequence: n(e.sequence),
+        }),
+      ),
+      history: m.stateChanges.map((c) => ({ state: c.state as MismatchState, atUs: n(c.atUs), by: c.by, note: c.note })),
+    };
+  }
+
+  acknowledge(request: AcknowledgeRequest): Promise<MismatchRow> {
+    return this.write(() =>
+      mapped(() =>
+        this.prisma.$transaction(async (tx) => {
+          const m = await tx.mismatch.findUnique({ where: { id: request.id }, select: { state: true } });
+          if (!m) throw new StoreNotFoundError(`mismatch ${request.id} does not exist`);
+          // A resolved mismatch keeps its state; the acknowledgement is still recorded.
+          const state = m.state === 'resolved' ? 'resolved' : 'acknowledged';
+          const at = BigInt(request.atUs);
+          await tx.mismatchStateChange.create({
+            data: { mismatchId: request.id, state, reason: 'acknowledged', atUs: at, by: request.by, note: request.note },
+          });
+          const updated = await tx.mismatch.update({
+            where: { id: request.id },
+            data: {
+              state,
+              acknowledgedBy: request.by,
+              acknowledgedUs: at,
+              acknowledgedNote: request.note,
+              ...(state !== m.state ? { stateChangedUs: at } : {}),
+            },
+            include: WITH_VANTAGE,
+          });
+          return toMismatchRow(updated);
+        }),
+      ),
+    );
+  }
+
+  async eventsSince(query: EventsQuery): Promise<MismatchEvent[]> {
+    const types = query.types ?? ['opened', 'reopened'];
+    const changes = await this.prisma.mismatchStateChange.findMany({
+      where: {
+        reason: { in: types },
+        ...(query.afterId ? { id: { gt: query.afterId } } : {}),
+        ...(query.sinceUs ? { atUs: { gte: BigInt(query.sinceUs) } } : {}),
+      },
+      orderBy: { id: 'asc' },
+      take: Math.min(query.limit ?? 1000, MAX_PAGE),
+    });
+    return this.loadEvents(
+      changes.map((c) => ({ id: c.id, type: c.reason as MismatchEventType, atUs: n(c.atUs), mismatchId: c.mismatchId })),
+    );
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Report: every aggregate in SQL, over the hourly occurrence table
+  // -------------------------------------------------------------------------------------
+
+  async report(request: ReportRequest): Promise<Report> {
+    const since = BigInt(request.sinceUs);
+    const until = BigInt(request.untilUs);
+    const bucketUs = BigInt(request.bucket === 'day' ? DAY_US : HOUR_US);
+    const top = request.top ?? 10;
+    const listLimit = request.listLimit ?? 1000;
+    const q = <T>(sql: Prisma.Sql) => this.prisma.$queryRaw<T[]>(sql);
+    type Count = { key: string; occurrences: bigint | number; mismatches: bigint | number };
+    const inRange = Prisma.sql`o.hour_start_us >= ${since} AND o.hour_start_us < ${until}`;
+
+    const [total, byKind, byNode, byIp, timeline, perMismatch, opened, resolved, statesThen] = await Promise.all([
+      q<{ total: bigint | number | null }>(Prisma.sql`SELECT SUM(o.count) AS total FROM mismatch_occurrence o WHERE ${inRange}`),
+      q<Count>(Prisma.sql`
+        SELECT m.kind AS key, SUM(o.count) AS occurrences, COUNT(DISTINCT m.id) AS mismatches
+        FROM mismatch_occurrence o JOIN mismatch m ON m.id = o.mismatch_id
+        WHERE ${inRange} GROUP BY m.kind ORDER BY occurrences DESC, key`),
+      q<Count>(Prisma.sql`
+        SELECT v.node AS key, SUM(o.count) AS occurrences, COUNT(DISTINCT o.mismatch_id) AS mismatches
+        FROM mismatch_occurrence o
+        JOIN (SELECT DISTINCT mismatch_id, node FROM mismatch_vantage_point) v ON v.mismatch_id = o.mismatch_id
+        WHERE ${inRange} GROUP BY v.node ORDER BY occurrences DESC, key`),
+      q<Count>(Prisma.sql`
+        SELECT m.ip AS key, SUM(o.count) AS occurrences, COUNT(DISTINCT m.id) AS mismatches
+        FROM mismatch_occurrence o JOIN mismatch m ON m.id = o.mismatch_id
+        WHERE ${inRange} AND m.ip IS NOT NULL GROUP BY m.ip ORDER BY occurrences DESC, key LIMIT ${listLimit}`),
+      q<{ bucket: bigint | number; kind: string; occurrences: bigint | number }>(Prisma.sql`
+        SELECT (o.hour_start_us / ${bucketUs}) * ${bucketUs} AS bucket, m.kind AS kind, SUM(o.count) AS occurrences
+        FROM mismatch_occurrence o JOIN mismatch m ON m.id = o.mismatch_id
+        WHERE ${inRange} GROUP BY (o.hour_start_us / ${bucketUs}) * ${bucketUs}, m.kind ORDER BY bucket, kind`),
+      q<{ id: number; occurrences: bigint | number }>(Prisma.sql`
+        SELECT o.mismatch_id AS id, SUM(o.count) AS occurrences FROM mismatch_occurrence o
+        WHERE ${inRange} GROUP BY o.mismatch_id ORDER BY occurrences DESC, id`),
+      q<{ id: number }>(Prisma.sql`
+        SELECT id FROM mismatch WHERE first_seen_us >= ${since} AND first_seen_us < ${until}
+        ORDER BY first_seen_us, id LIMIT ${listLimit}`),
+      q<{ id: number }>(Prisma.sql`
+        SELECT mismatch_id AS id, MAX(at_us) AS at FROM mismatch_state_change
+        WHERE reason = 'resolved' AND at_us >= ${since} AND at_us < ${until}
+        GROUP BY mismatch_id ORDER BY at, id LIMIT ${listLimit}`),
+      // The state each mismatch was in at the end of the range: its last change before then.
+      q<{ id: number; state: string }>(Prisma.sql`
+        SELECT mismatch_id AS id, state FROM (
+          SELECT mismatch_id, state, ROW_NUMBER() OVER (PARTITION BY mismatch_id ORDER BY at_us DESC, id DESC) AS rn
+          FROM mismatch_state_change WHERE at_us < ${until}
+        ) latest WHERE rn = 1`),
+    ]);
+
+    const stateAt = new Map(statesThen.map((r) => [Number(r.id), r.state as MismatchState]));
+    const stillOpenIds = statesThen
+      .filter((r) => r.state !== 'resolved')
+      .map((r) => Number(r.id))
+      .sort((a, b) => a - b)
+      .slice(0, listLimit);
+    const topIds = perMismatch.slice(0, top).map((r) => Number(r.id));
+    const wanted = new Set([...topIds, ...opened.map((r) => Number(r.id)), ...resolved.map((r) => Number(r.id)), ...stillOpenIds]);
+    const rows = await this.mismatchesById([...wanted]);
+    const inRangeCount = new Map(perMismatch.map((r) => [Number(r.id), n(r.occurrences)]));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const asOfUntil = (id: number): ReportMismatch | null => {
+      const row = byId.get(id);
+      if (!row) return null;
+      return { ...toMismatchRow(row), state: stateAt.get(id) ?? (row.state as MismatchState), occurrencesInRange: inRangeCount.get(id) ?? 0 };
+    };
+    const list = (ids: number[]) => ids.map(asOfUntil).filter((m): m is ReportMismatch => m !== null);
+    const countBy = (rs: Count[]): CountBy[] => rs.map((r) => ({ key: r.key, occurrences: n(r.occurrences), mismatches: n(r.mismatches) }));
+
+    return {
+      sinceUs: request.sinceUs,
+      untilUs: request.untilUs,
+      bucket: request.bucket,
+      occurrences: n(total[0]?.total),
+      byKind: countBy(byKind),
+      byNode: countBy(byNode),
+      byIp: countBy(byIp),
+      timeline: timeline.map((t): TimelinePoint => ({ bucketStartUs: n(t.bucket), kind: t.kind as MismatchKind, occurrences: n(t.occurrences) })),
+      top: list(topIds),
+      opened: list(opened.map((r) => Number(r.id))),
+      resolved: list(resolved.map((r) => Number(r.id))),
+      stillOpen: list(stillOpenIds),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Housekeeping
+  // -------------------------------------------------------------------------------------
+
+  resolveQuiet(nowUs: number, quietUs = DEFAULT_RESOLVE_QUIET_US): Promise<MismatchEvent[]> {
+    return this.write(async () => {
+      const at = BigInt(nowUs);
+      const cutoff = BigInt(nowUs - quietUs);
+      const before = await this.prisma.mismatchStateChange.aggregate({ _max: { id: true } });
+      const lastId = before._max.id ?? 0;
+      // Set-based: history rows first (they select on the state the UPDATE then changes).
+      await this.prisma.$transaction([
+        this.prisma.$executeRaw`
+          INSERT INTO mismatch_state_change (mismatch_id, state, reason, at_us, "by", note)
+          SELECT id, 'resolved', 'resolved', ${at}, '', '' FROM mismatch
+          WHERE state IN ('open', 'acknowledged') AND last_seen_us < ${cutoff}
+          ORDER BY id`,
+        this.prisma.$executeRaw`
+          UPDATE mismatch SET state = 'resolved', state_changed_us = ${at}
+          WHERE state IN ('open', 'acknowledged') AND last_seen_us < ${cutoff}`,
+      ]);
+      const changes = await this.prisma.mismatchStateChange.findMany({
+        where: { id: { gt: lastId }, reason: 'resolved' },
+        orderBy: { id: 'asc' },
+      });
+      return this.loadEvents(changes.map((c) => ({ id: c.id, type: 'resolved' as const, atUs: nowUs, mismatchId: c.mismatchId })));
+    });
+  }
+
+  async prune(nowUs: number, retentionUs = DEFAULT_RETENTION_US): Promise<{ observationsDeleted: number }> {
+    const cutoff = nowUs - retentionUs;
+    let deleted = 0;
+    for (;;) {
+      // One chunk per queued write, so ingest units slip in between chunks.
+      const changes = await this.write(() => this.sql.pruneChunk.run(cutoff, PRUNE_CHUNK).changes);
+      deleted += changes;
+      if (changes < PRUNE_CHUNK) return { observationsDeleted: deleted };
+    }
+  }
+
+  async recentObservations(sinceUs: number, limit = 1_000_000): Promise<NeighborObservation[]> {
+    type Row = Omit<NeighborObservation, 'checksumOk' | 'ref'> & { sequence: number; checksumOk: number | null };
+    const rows = this.sql.recent.all(sinceUs, limit) as Row[];
+    return rows.map(({ sequence, checksumOk, ...o }) => ({ ...o, checksumOk: checksumOk === null ? null : checksumOk === 1, ref: sequence }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writes.run(() => undefined);
+    await this.prisma.$disconnect();
+    this.db.close();
+  }
+
+  private write<T>(fn: () => Promise<T> | T): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError(`store ${this.file} is closed`));
+    return this.writes.run(fn);
+  }
+
+  /** A synchronous IMMEDIATE transaction on the hot-path connection. */
+  private syncTx(fn: () => void): void {
+    try {
+      this.db.transaction(fn).immediate();
+    } catch (error) {
+      this.forgetCaches();
+      throw mapStoreError(error);
+    }
+  }
+}
