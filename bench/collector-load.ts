@@ -153,9 +153,8 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
   const collector = await startCollector({
     dir: tmp.dir,
     tokens: { agents: tokens, readTokens: [TOKENS.read] },
-    args: ['--log-level', 'warn', '--metrics-listen', 'off'],
+    args: ['--metrics-listen', 'off'],
   });
-  // The harness waits for "listening", which is logged at info: started at info, quiet afterwards is fine.
   const pid = collector.child.pid!;
   let peakRss = rssMb(pid);
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 250);

@@ -27,6 +27,11 @@ const RUNS = 20;
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-bench-store-'));
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+/** CPU seconds this process used since `start`: the machine may be shared, wall time alone misleads. */
+const cpuSeconds = (start: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(start);
+  return (c.user + c.system) / 1e6;
+};
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** One unit as the collector builds it: every node's 1,000-observation batch, 1 % findings. */
@@ -58,12 +63,14 @@ async function ingest(label: string, withFindings: boolean) {
   const store = await openStore({ file });
   const units = Array.from({ length: UNITS }, (_, u) => unit(u, withFindings));
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   let rows = 0;
   for (const u of units) rows += (await store.commitIngest(u)).inserted;
   const s = seconds(start);
+  const c = cpuSeconds(cpu);
   await store.close();
   const mb = statSync(file).size / 1e6;
-  console.log(`commitIngest ${label}: ${fmt(rows)} observations in ${s.toFixed(2)} s = ${fmt(rows / s)} obs/s ` +
+  console.log(`commitIngest ${label}: ${fmt(rows)} observations in ${s.toFixed(2)} s = ${fmt(rows / s)} obs/s wall, ${fmt(rows / c)} obs per CPU-second ` +
     `(${UNITS} transactions of ${NODES} nodes × ${PER_NODE}${withFindings ? ', 1 % with a finding' : ''}; file ${mb.toFixed(0)} MB)`);
 }
 
@@ -76,6 +83,7 @@ async function prismaCreateMany() {
   const node = await prisma.node.findUniqueOrThrow({ where: { name: 'node-0' } });
   const records = batch('node-0', 1, PRISMA_ROWS, T0);
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < records.length; i += 10_000) {
     const chunk = records.slice(i, i + 10_000);
     // Best case measured here: 1,000-row createMany calls inside one $transaction.
@@ -94,8 +102,9 @@ async function prismaCreateMany() {
     }, { timeout: 120_000 });
   }
   const s = seconds(start);
+  const c = cpuSeconds(cpu);
   await prisma.$disconnect();
-  console.log(`Prisma createMany (1,000-row calls, 10,000 per $transaction): ${fmt(PRISMA_ROWS)} observations in ${s.toFixed(2)} s = ${fmt(PRISMA_ROWS / s)} obs/s`);
+  console.log(`Prisma createMany (1,000-row calls, 10,000 per $transaction): ${fmt(PRISMA_ROWS)} observations in ${s.toFixed(2)} s = ${fmt(PRISMA_ROWS / s)} obs/s wall, ${fmt(PRISMA_ROWS / c)} obs per CPU-second`);
 }
 
 async function latency(label: string, fn: () => Promise<unknown>) {

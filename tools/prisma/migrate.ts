@@ -37,40 +37,52 @@ function databaseFile(args: string[]): { file: string; scratch: boolean } {
 
 const [command, ...args] = process.argv.slice(2);
 const { file, scratch } = command ? databaseFile(args) : usage();
-try {
-  if (command === 'dev') {
-    const name = option(args, '--name');
-    if (!name || !/^[a-z0-9_]+$/.test(name)) {
-      process.stderr.write('migrate dev: --name <snake_case_name> is required (every migration has a name)\n');
-      process.exit(2);
-    }
-    // Bring the database up to date first, so the diff is only what the schema adds.
-    await applyMigrations(file, baseDir);
-    const created = await createMigration(file, name, { baseDir });
-    if (created.directory === null) {
-      process.stdout.write('schema and migrations agree: no migration created\n');
-    } else {
-      process.stdout.write(`created prisma/migrations/${created.directory}/migration.sql\n`);
+process.exitCode = await run().then(
+  () => 0,
+  (error: unknown) => {
+    // Engine errors carry the schema excerpt and the reason; the Wasm stack adds nothing.
+    const e = error as { code?: string; message?: string };
+    process.stderr.write(`migrate ${command}: ${e.code ? `${e.code} ` : ''}${e.message ?? String(error)}\n`);
+    return 1;
+  },
+);
+
+async function run(): Promise<void> {
+  try {
+    if (command === 'dev') {
+      const name = option(args, '--name');
+      if (!name || !/^[a-z0-9_]+$/.test(name)) {
+        process.stderr.write('migrate dev: --name <snake_case_name> is required (every migration has a name)\n');
+        process.exit(2);
+      }
+      // Bring the database up to date first, so the diff is only what the schema adds.
+      await applyMigrations(file, baseDir);
+      const created = await createMigration(file, name, { baseDir });
+      if (created.directory === null) {
+        process.stdout.write('schema and migrations agree: no migration created\n');
+      } else {
+        process.stdout.write(`created prisma/migrations/${created.directory}/migration.sql\n`);
+        const applied = await applyMigrations(file, baseDir);
+        process.stdout.write(`applied to ${file}: ${applied.join(', ')}\n`);
+      }
+    } else if (command === 'deploy') {
       const applied = await applyMigrations(file, baseDir);
-      process.stdout.write(`applied to ${file}: ${applied.join(', ')}\n`);
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'no pending migrations\n');
+    } else if (command === 'status') {
+      const all = listMigrations(baseDir).migrationDirectories.map((d) => d.path);
+      const db = new Database(file, { readonly: false });
+      const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
+      const done = new Set(
+        hasTable
+          ? (db.prepare('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL').all() as { migration_name: string }[]).map((r) => r.migration_name)
+          : [],
+      );
+      db.close();
+      for (const name of all) process.stdout.write(`${done.has(name) ? 'applied' : 'pending'}  ${name}\n`);
+    } else {
+      usage();
     }
-  } else if (command === 'deploy') {
-    const applied = await applyMigrations(file, baseDir);
-    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'no pending migrations\n');
-  } else if (command === 'status') {
-    const all = listMigrations(baseDir).migrationDirectories.map((d) => d.path);
-    const db = new Database(file, { readonly: false });
-    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
-    const done = new Set(
-      hasTable
-        ? (db.prepare('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL').all() as { migration_name: string }[]).map((r) => r.migration_name)
-        : [],
-    );
-    db.close();
-    for (const name of all) process.stdout.write(`${done.has(name) ? 'applied' : 'pending'}  ${name}\n`);
-  } else {
-    usage();
+  } finally {
+    if (scratch) rmSync(join(file, '..'), { recursive: true, force: true });
   }
-} finally {
-  if (scratch) rmSync(join(file, '..'), { recursive: true, force: true });
 }

@@ -15,7 +15,6 @@ import { hostname, machine, release, type } from 'node:os';
 import { diffConfig, LogRateLimiter, type Logger } from '@neighwatch/config';
 import { classifyInto, FrameDecoder, hexDump, newNeighborFields } from '@neighwatch/packet';
 import type { Hello, Inventory, NeighborSnapshot } from '@neighwatch/proto';
-import packageJson from '../../../package.json';
 import { CaptureManager } from './capture';
 import { nowMicros } from './clock';
 import { agentSchema, resolveToken, type AgentConfig } from './config';
@@ -25,9 +24,10 @@ import { Metrics, serveMetrics } from './metrics';
 import { NeighborTracker, readNeighbors } from './neighbors';
 import { Shipper, shipperSettings } from './shipper';
 import { Spool } from './spool';
+import { AGENT_VERSION } from './version';
 import { encodeObservation } from './wire';
 
-export const AGENT_VERSION: string = packageJson.version;
+export { AGENT_VERSION };
 
 /** How long SIGTERM waits for the collector to acknowledge what is spooled. */
 export const SHUTDOWN_FLUSH_MS = 3000;

@@ -35,6 +35,8 @@ export interface CaptureOptions {
   onHelperExit(): void;
   /** Most bytes the helper queues for the agent before it drops frames. */
   maxQueuedBytes?: number;
+  /** The module the helper loads as `cap` (tests substitute a scripted one). */
+  capModulePath?: string;
 }
 
 interface Opened {
@@ -71,24 +73,20 @@ export class CaptureManager {
     this.send();
   }
 
-  /** Asks the helper to retry interfaces that failed to open. */
+  /** Asks the helper to retry interfaces that failed to open (it opens every wanted name it does not hold). */
   retryFailed(): void {
     if (this.failed.size === 0 || !this.child) return;
-    // The helper only opens names it does not have: send a set without them, then with them.
-    const retry = [...this.failed.keys()];
-    this.failed.clear();
-    this.send(this.wanted.filter((n) => !retry.includes(n)));
     this.send();
   }
 
-  private send(names = this.wanted): void {
-    const set = names.map((name) => ({ name, filter: CAPTURE_FILTER, bufferSize: this.options.bufferSize }));
+  private send(): void {
+    const set = this.wanted.map((name) => ({ name, filter: CAPTURE_FILTER, bufferSize: this.options.bufferSize }));
     this.child?.stdin.write(JSON.stringify({ set }) + '\n');
   }
 
   private start(): void {
     const { log } = this.options;
-    const capPath = createRequire(import.meta.url).resolve('cap');
+    const capPath = this.options.capModulePath ?? createRequire(import.meta.url).resolve('cap');
     const source = `(${captureHelperMain.toString()})(require, ${JSON.stringify(capPath)}, ${this.options.maxQueuedBytes ?? 16 * 2 ** 20})`;
     const child = spawn(process.execPath, ['--max-old-space-size=32', '-e', source], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;

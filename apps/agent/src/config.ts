@@ -49,7 +49,12 @@ export const agentSchema = defineConfig({
   reconnectMaxDelay: field.duration({ default: '30s', min: '100ms', doc: 'upper bound of the reconnect backoff (exponential with jitter)' }),
   metricsListen: field.string({ default: 'off', doc: 'host:port of the Prometheus text endpoint (/metrics), or off', validate: checkListen }),
   snaplen: field.integer({ default: 256, min: 128, max: 65535, doc: 'bytes of each frame kept as evidence' }),
-  captureBufferSize: field.size({ default: '2MiB', min: '64KiB', max: '256MiB', doc: 'libpcap kernel ring size per interface (frames arriving faster than read are dropped there)' }),
+  captureBufferSize: field.size({
+    default: '16MiB',
+    min: '256KiB',
+    max: '1GiB',
+    doc: 'libpcap kernel ring per interface. cap fixes the snap length at 65535, so on interfaces with offloads each ring slot takes 64 KiB: 16MiB holds 256 frames',
+  }),
   ...loggingFields(),
 });
 

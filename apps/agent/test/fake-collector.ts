@@ -4,6 +4,7 @@
  * state (what it committed) across stop/start, like a collector with a database.
  */
 import * as grpc from '@grpc/grpc-js';
+import { chmodSync } from 'node:fs';
 import {
   ingestService,
   type AgentMessage__Output,
@@ -33,6 +34,8 @@ export class FakeCollector {
   private waiters: (() => void)[] = [];
   /** The next batch is answered with this Rejection instead of an Ack. */
   rejectNext: { code: number; retryAfterMs?: number; message?: string } | undefined;
+  /** false: record batches but neither commit nor acknowledge them (a collector stuck before commit). */
+  acking = true;
   /** Required bearer token (UNAUTHENTICATED otherwise), if set. */
   token: string | undefined;
 
@@ -55,6 +58,8 @@ export class FakeCollector {
     await new Promise<void>((resolve, reject) =>
       server.bindAsync(this.address, grpc.ServerCredentials.createInsecure(), (error) => (error ? reject(error) : resolve())),
     );
+    // Agents running as another user (the non-root test) must be able to connect.
+    if (this.address.startsWith('unix://')) chmodSync(this.address.slice('unix://'.length), 0o777);
     this.server = server;
   }
 
@@ -86,8 +91,10 @@ export class FakeCollector {
           r.observations.push(o);
         }
       }
-      this.committed = Math.max(this.committed, last);
-      call.write({ ack: { committedSequence: this.committed } });
+      if (this.acking) {
+        this.committed = Math.max(this.committed, last);
+        call.write({ ack: { committedSequence: this.committed } });
+      }
     }
     for (const w of this.waiters.splice(0)) w();
   }

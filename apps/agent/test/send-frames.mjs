@@ -18,6 +18,7 @@ const rate = rateArg ? Number(rateArg) : 0;
 const cap = new Cap();
 cap.open(iface, '', 1024 * 1024, Buffer.alloc(65535));
 let sent = 0;
+let failed = 0;
 const start = performance.now();
 function burst() {
   const due = rate > 0 ? Math.min(count, Math.floor(((performance.now() - start) / 1000) * rate) + 1) : count;
@@ -26,14 +27,15 @@ function burst() {
     try {
       cap.send(frame, frame.length);
     } catch {
-      // ENOBUFS under a storm: the frame is lost, as on a real link.
+      // ENOBUFS under a storm: the frame is lost, as on a real link; counted.
+      failed++;
     }
     sent++;
   }
   if (sent < count) setTimeout(burst, 10);
   else {
     cap.close();
-    process.stdout.write(JSON.stringify({ sent, seconds: (performance.now() - start) / 1000 }) + '\n');
+    process.stdout.write(JSON.stringify({ sent, failed, seconds: (performance.now() - start) / 1000 }) + '\n');
   }
 }
 burst();

@@ -36,10 +36,32 @@ beforeAll(async () => {
   base = ['--collector', collector.address, '--token', TOKENS.read];
   const agents = await connectAgents(collector.address);
   const now = Date.now() * 1000;
+  // Captured 3 and 2 minutes ago: the phantom rule's 60 s window has passed, so every
+  // mismatch of the field case exists once the collector's next tick has run.
+  await playRound(agents, now - 180_000_000);
   await playRound(agents, now - 120_000_000);
-  await playRound(agents, now - 60_000_000);
   agents.close();
+  await eventually(async () => (await mismatchesJson('--kind', 'PHANTOM_LLADDR')).length > 0, 30_000);
+  // Then until a collector tick (5 s) passes without a new occurrence, so outputs fetched
+  // one after another describe the same data.
+  let previous = '';
+  await eventually(async () => {
+    const all = JSON.stringify((await mismatchesJson('--state', 'all', '--limit', '0')).map((m) => [m.id, m.count]));
+    const stable = all === previous;
+    previous = all;
+    if (!stable) await new Promise((r) => setTimeout(r, 5_500));
+    return stable;
+  }, 60_000);
 });
+
+/** Polls `check` until it holds (the collector's time-based rules run on their own tick). */
+async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 
 afterAll(async () => {
   await collector?.stop();
@@ -106,7 +128,7 @@ describe('mismatches', () => {
   it('lists the field case, newest first, in every format', async () => {
     const rows = await mismatchesJson('--limit', '0');
     const kinds = new Set(rows.map((r) => r.kind));
-    for (const k of ['LLADDR_MISMATCH', 'REWRITTEN_IN_TRANSIT', 'SPLIT_STACK', 'BINDING_CONFLICT']) expect(kinds).toContain(k);
+    for (const k of ['LLADDR_MISMATCH', 'EUI64_MISMATCH', 'PHANTOM_LLADDR', 'REWRITTEN_IN_TRANSIT', 'SPLIT_STACK', 'BINDING_CONFLICT']) expect(kinds).toContain(k);
     const lastSeen = rows.map((r) => Date.parse(r.lastSeen));
     expect([...lastSeen].sort((a, b) => b - a)).toEqual(lastSeen);
 
@@ -285,24 +307,23 @@ describe('report', () => {
           return { x: b.x + b.width / 2, y: b.y + b.height / 2, fill: rect.getAttribute('fill')! };
         }),
       );
-      const sampled = await page.evaluate(
-        async ({ b64, points }) => {
-          const img = new Image();
-          img.src = `data:image/png;base64,${b64}`;
-          await img.decode();
-          const canvas = document.createElement('canvas');
-          canvas.width = img.width;
-          canvas.height = img.height;
-          const ctx = canvas.getContext('2d')!;
-          ctx.drawImage(img, 0, 0);
-          const all = ctx.getImageData(0, 0, img.width, img.height).data;
-          let nonWhite = 0;
-          for (let i = 0; i < all.length; i += 4) if (all[i] + all[i + 1] + all[i + 2] < 600) nonWhite++;
-          const colours = points.map((p) => [...ctx.getImageData(Math.floor(p.x), Math.floor(p.y), 1, 1).data.slice(0, 3)]);
-          return { nonWhite, total: all.length / 4, colours };
-        },
-        { b64: png.toString('base64'), points: centres.map((c) => ({ x: c.x - origin.x, y: c.y - origin.y })) },
-      );
+      // Runs in the page (DOM types are not part of this project's compiler settings).
+      const points = centres.map((c) => ({ x: c.x - origin.x, y: c.y - origin.y }));
+      const sampled = (await page.evaluate(`(async () => {
+        const img = new Image();
+        img.src = 'data:image/png;base64,${png.toString('base64')}';
+        await img.decode();
+        const canvas = document.createElement('canvas');
+        canvas.width = img.width;
+        canvas.height = img.height;
+        const ctx = canvas.getContext('2d');
+        ctx.drawImage(img, 0, 0);
+        const all = ctx.getImageData(0, 0, img.width, img.height).data;
+        let nonWhite = 0;
+        for (let i = 0; i < all.length; i += 4) if (all[i] + all[i + 1] + all[i + 2] < 600) nonWhite++;
+        const colours = ${JSON.stringify(points)}.map((p) => [...ctx.getImageData(Math.floor(p.x), Math.floor(p.y), 1, 1).data.slice(0, 3)]);
+        return { nonWhite, total: all.length / 4, colours };
+      })()`)) as { nonWhite: number; total: number; colours: number[][] };
       expect(sampled.nonWhite).toBeGreaterThan(sampled.total * 0.01);
       centres.forEach((c, i) => {
         const want = [1, 3, 5].map((k) => parseInt(c.fill.slice(k, k + 2), 16));

@@ -45,7 +45,14 @@ export interface VantageOptions {
   sweepIntervalUs?: number;
 }
 
-/** One IP's binding at this vantage point. */
+/** How often and when an IP was claimed with one MAC. */
+interface MacStats {
+  firstUs: number;
+  lastUs: number;
+  count: number;
+}
+
+/** One IP's binding at this vantage point: the current MAC inline (the hot path), others aside. */
 interface IpState {
   ip: string;
   vlan: number | null;
@@ -53,9 +60,9 @@ interface IpState {
   firstUs: number;
   lastUs: number;
   lastRef: number;
-  /** Other MACs this IP had, with the last time (for FLIP_FLOP); null until it changes. */
-  others: Map<string, number> | null;
   count: number;
+  /** Other MACs this IP had (for FLIP_FLOP and the bindings table); null until it changes. */
+  others: Map<string, MacStats> | null;
 }
 
 /** A DAD or ARP probe waiting to see whether another MAC defends the address. */
@@ -158,8 +165,7 @@ export class VantageCorrelator {
    * calls this for the frames that are not ARP/NDP; an agent's capture only has ARP/NDP.
    */
   noteSource(mac: string, timeUs: number): void {
-    const seen = this.sources.get(mac);
-    if (seen === undefined || timeUs > seen) this.sources.set(mac, timeUs);
+    this.sources.set(mac, timeUs);
     if (this.phantoms.size !== 0) this.phantoms.delete(mac);
   }
 
@@ -172,18 +178,18 @@ export class VantageCorrelator {
     return this.sweep(null) ?? NO_FINDINGS;
   }
 
-  /** The current IP → MAC bindings (for summaries), most recent binding per IP. */
+  /**
+   * The IP → MAC bindings still tracked (see BINDING_RETENTION_US and MAX_TRACKED_IPS):
+   * one row per (IP, MAC) with how often and when the IP was claimed with that MAC.
+   */
   bindings(): BindingSummary[] {
     const rows: BindingSummary[] = [];
     for (const state of this.ips.values()) {
-      rows.push({
-        ip: state.ip,
-        vlan: state.vlan,
-        mac: state.mac,
-        firstSeenUs: state.firstUs,
-        lastSeenUs: state.lastUs,
-        count: state.count,
-      });
+      rows.push({ ip: state.ip, vlan: state.vlan, mac: state.mac, firstSeenUs: state.firstUs, lastSeenUs: state.lastUs, count: state.count });
+      if (state.others === null) continue;
+      for (const [mac, stats] of state.others) {
+        rows.push({ ip: state.ip, vlan: state.vlan, mac, firstSeenUs: stats.firstUs, lastSeenUs: stats.lastUs, count: stats.count });
+      }
     }
     return rows;
   }
@@ -330,12 +336,13 @@ export class VantageCorrelator {
         const oldest = this.ips.keys().next().value;
         if (oldest !== undefined) this.ips.delete(oldest);
       }
-      this.ips.set(key, { ip, vlan: obs.vlan, mac, firstUs: t, lastUs: t, lastRef: obs.ref, others: null, count: 1 });
+      this.ips.set(key, { ip, vlan: obs.vlan, mac, firstUs: t, lastUs: t, lastRef: obs.ref, count: 1, others: null });
       return out;
     }
-    state.count++;
     if (state.mac === mac) {
+      state.count++;
       if (t > state.lastUs) state.lastUs = t;
+      else if (t < state.firstUs) state.firstUs = t;
       state.lastRef = obs.ref;
       return out;
     }
@@ -357,7 +364,7 @@ export class VantageCorrelator {
         );
       }
     } else {
-      const hadUs = state.others?.get(mac);
+      const hadUs = state.others?.get(mac)?.lastUs;
       if (hadUs !== undefined && Math.abs(t - hadUs) <= this.flipFlopWindowUs) {
         out = this.emit(
           out,
@@ -376,13 +383,16 @@ export class VantageCorrelator {
 
     let others = state.others;
     if (others === null) others = state.others = new Map();
+    const had = others.get(mac);
     others.delete(mac);
     if (others.size >= MAX_MACS_PER_IP) {
       const oldest = others.keys().next().value;
       if (oldest !== undefined) others.delete(oldest);
     }
-    others.set(previous, previousUs);
+    others.set(previous, { firstUs: state.firstUs, lastUs: previousUs, count: state.count });
     state.mac = mac;
+    state.firstUs = had === undefined ? t : had.firstUs;
+    state.count = had === undefined ? 1 : had.count + 1;
     state.lastUs = t;
     state.lastRef = obs.ref;
     return out;

@@ -45,20 +45,76 @@ export function hexByte(b: number): string {
   return HEX2[b & 0xff];
 }
 
+/**
+ * Direct-mapped cache from address bytes to their text. Neighbor traffic repeats the same
+ * few hundred addresses, so most formats become a hash, a byte compare and a shared string
+ * (which also makes later Map lookups on it cheaper). A miss builds the text and replaces
+ * the slot; nothing grows.
+ */
+class TextCache {
+  private readonly keys: Uint8Array;
+  private readonly values: (string | undefined)[];
+  private readonly shift: number;
+
+  constructor(
+    private readonly width: number,
+    bits: number,
+  ) {
+    this.keys = new Uint8Array(width << bits);
+    this.values = new Array<string | undefined>(1 << bits).fill(undefined);
+    this.shift = 32 - bits;
+  }
+
+  slot(b: Uint8Array, o: number): number {
+    let h = 0;
+    const w = this.width;
+    for (let i = 0; i < w; i++) h = Math.imul(h ^ b[o + i], 0x01000193);
+    return h >>> this.shift;
+  }
+
+  get(b: Uint8Array, o: number, slot: number): string | undefined {
+    const v = this.values[slot];
+    if (v === undefined) return undefined;
+    const k = this.keys;
+    const w = this.width;
+    const base = slot * w;
+    for (let i = 0; i < w; i++) if (k[base + i] !== b[o + i]) return undefined;
+    return v;
+  }
+
+  set(b: Uint8Array, o: number, slot: number, text: string): string {
+    const w = this.width;
+    const base = slot * w;
+    for (let i = 0; i < w; i++) this.keys[base + i] = b[o + i];
+    this.values[slot] = text;
+    return text;
+  }
+}
+
+const macCache = new TextCache(6, 12);
+const ipv4Cache = new TextCache(4, 12);
+const ipv6Cache = new TextCache(16, 12);
+
 /** 6 bytes at `offset` as "aa:bb:cc:dd:ee:ff". */
 export function formatMac(bytes: Uint8Array, offset = 0): string {
-  return (
+  const slot = macCache.slot(bytes, offset);
+  const cached = macCache.get(bytes, offset, slot);
+  if (cached !== undefined) return cached;
+  return macCache.set(
+    bytes,
+    offset,
+    slot,
     HEX2[bytes[offset]] +
-    ':' +
-    HEX2[bytes[offset + 1]] +
-    ':' +
-    HEX2[bytes[offset + 2]] +
-    ':' +
-    HEX2[bytes[offset + 3]] +
-    ':' +
-    HEX2[bytes[offset + 4]] +
-    ':' +
-    HEX2[bytes[offset + 5]]
+      ':' +
+      HEX2[bytes[offset + 1]] +
+      ':' +
+      HEX2[bytes[offset + 2]] +
+      ':' +
+      HEX2[bytes[offset + 3]] +
+      ':' +
+      HEX2[bytes[offset + 4]] +
+      ':' +
+      HEX2[bytes[offset + 5]],
   );
 }
 
@@ -72,6 +128,13 @@ export function formatLinkAddress(bytes: Uint8Array, offset: number, length: num
 
 /** 4 bytes at `offset` as "a.b.c.d". */
 export function formatIPv4(bytes: Uint8Array, offset = 0): string {
+  const slot = ipv4Cache.slot(bytes, offset);
+  const cached = ipv4Cache.get(bytes, offset, slot);
+  if (cached !== undefined) return cached;
+  return ipv4Cache.set(bytes, offset, slot, buildIPv4(bytes, offset));
+}
+
+function buildIPv4(bytes: Uint8Array, offset: number): string {
   return DEC[bytes[offset]] + '.' + DEC[bytes[offset + 1]] + '.' + DEC[bytes[offset + 2]] + '.' + DEC[bytes[offset + 3]];
 }
 
@@ -82,6 +145,13 @@ function group(bytes: Uint8Array, at: number): string {
 
 /** 16 bytes at `offset` as RFC 5952 text. */
 export function formatIPv6(bytes: Uint8Array, offset = 0): string {
+  const slot = ipv6Cache.slot(bytes, offset);
+  const cached = ipv6Cache.get(bytes, offset, slot);
+  if (cached !== undefined) return cached;
+  return ipv6Cache.set(bytes, offset, slot, buildIPv6(bytes, offset));
+}
+
+function buildIPv6(bytes: Uint8Array, offset: number): string {
   // Longest run of zero groups (≥ 2), first on ties (RFC 5952 §4.2.3).
   let bestStart = -1;
   let bestLen = 1;
@@ -101,7 +171,7 @@ export function formatIPv6(bytes: Uint8Array, offset = 0): string {
   }
   // IPv4-mapped ::ffff:a.b.c.d (RFC 5952 §5).
   if (bestStart === 0 && bestLen === 5 && bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff) {
-    return '::ffff:' + formatIPv4(bytes, offset + 12);
+    return '::ffff:' + buildIPv4(bytes, offset + 12);
   }
   let s = '';
   for (let g = 0; g < 8; g++) {

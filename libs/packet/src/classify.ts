@@ -26,14 +26,17 @@ import { type DecodedFrame, type NeighborFields, type NeighborRecord } from './t
 
 // Bound once: imported bindings are accessors under some loaders (tsx, vitest), too slow per byte.
 const { formatIPv4, formatIPv6, formatLinkAddress, formatMac } = addrModule;
-const { computeFingerprint, fingerprintHex, fingerprintState } = fingerprintModule;
+const { computeFingerprint, fingerprintHex, fingerprintResult } = fingerprintModule;
 const { ARP_OP_REPLY, ARP_OP_REQUEST, ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT, ND_REDIRECT, ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT } = typesModule;
 
 /**
- * libpcap filter passing ARP and ICMPv6 (untagged, 802.1Q and QinQ): what the agent
- * captures. Classification then keeps the neighbor messages.
+ * libpcap filter passing ARP and ICMPv6, untagged, 802.1Q and QinQ: what the agent captures;
+ * classification then keeps the neighbor messages. Nested, not `… or (vlan and vlan and …)`:
+ * each `vlan` keyword moves libpcap's offsets for the rest of the expression, so a second
+ * VLAN clause in an `or` chain looks one tag too deep (checked with tcpdump 4.99). `icmp6`
+ * tests the fixed header's next header only: NDP behind extension headers is not captured.
  */
-export const NEIGHBOR_CAPTURE_FILTER = 'arp or icmp6 or (vlan and (arp or icmp6)) or (vlan and vlan and (arp or icmp6))';
+export const NEIGHBOR_CAPTURE_FILTER = 'arp or icmp6 or (vlan and (arp or icmp6 or (vlan and (arp or icmp6))))';
 
 export function newNeighborFields(): NeighborFields {
   return {
@@ -131,8 +134,8 @@ export function classifyInto(frame: DecodedFrame, out: NeighborFields): boolean 
   }
   out.vlan = frame.vlans.length > 0 ? frame.vlans[0].id : -1;
   computeFingerprint(frame);
-  out.fingerprintHi = fingerprintState.hi;
-  out.fingerprintLo = fingerprintState.lo;
+  out.fingerprintHi = fingerprintResult[0];
+  out.fingerprintLo = fingerprintResult[1];
   return true;
 }
 

@@ -64,3 +64,22 @@ export class FrameDecoder {
 export function decodeFrame(bytes: Uint8Array, linkType: number = LINKTYPE_ETHERNET): DecodedFrame {
   return new FrameDecoder().decode(bytes, linkType);
 }
+
+/**
+ * pcap link type for a libpcap link-type name: `cap`'s `open()` returns names such as
+ * 'ETHERNET', libpcap's `pcap_datalink_val_to_name` gives 'EN10MB', 'LINUX_SLL',
+ * 'LINUX_SLL2'. Returns -1 for names the decoders do not handle.
+ */
+export function linkTypeFromName(name: string): number {
+  switch (name.toUpperCase().replace(/^(DLT|LINKTYPE)_/, '')) {
+    case 'ETHERNET':
+    case 'EN10MB':
+      return LINKTYPE_ETHERNET;
+    case 'LINUX_SLL':
+      return LINKTYPE_LINUX_SLL;
+    case 'LINUX_SLL2':
+      return LINKTYPE_LINUX_SLL2;
+    default:
+      return -1;
+  }
+}

@@ -76,6 +76,9 @@ const EXT_NAMES: Record<number, string> = {
   140: 'shim6',
 };
 
+/** Default router preference (RFC 4191 §2.2), bits 0x18 of the RA flags. */
+const ROUTER_PREFERENCE = ['medium', 'high', 'reserved', 'low'];
+
 const SLL_DIRECTIONS = ['In', 'B', 'M', 'P', 'Out'];
 
 function hex4(v: number): string {
@@ -101,8 +104,8 @@ function describeOption(f: DecodedFrame, o: NdpOptionLayer): string {
       return `${head}:  ${o.mtu}`;
     case ND_OPT_RDNSS: {
       const addrs: string[] = [];
-      for (let i = 0; i < o.addressCount; i++) addrs.push(formatIPv6(b, o.addressesOffset + 16 * i));
-      return `${head}:  lifetime ${lifetime(o.lifetime)}, addr: ${addrs.join(' ')}`;
+      for (let i = 0; i < o.addressCount; i++) addrs.push(`addr: ${formatIPv6(b, o.addressesOffset + 16 * i)}`);
+      return `${head}:  lifetime ${lifetime(o.lifetime)}, ${addrs.join(' ')}`;
     }
     default:
       return head;
@@ -192,8 +195,9 @@ export function describeFrame(bytes: Uint8Array, linkType: number = LINKTYPE_ETH
       lines.push(`  ${sum} ${what}${n ? '' : ' (not neighbor discovery)'}`);
       if (n && n.type === ND_ROUTER_ADVERT) {
         const flags = [n.raFlags & 0x80 ? 'managed' : '', n.raFlags & 0x40 ? 'other stateful' : ''].filter(Boolean).join(', ');
+        const pref = ROUTER_PREFERENCE[(n.raFlags >> 3) & 3];
         lines.push(
-          `    hop limit ${n.curHopLimit}, Flags [${flags || 'none'}], router lifetime ${n.routerLifetime}s, reachable time ${n.reachableTime}ms, retrans timer ${n.retransTimer}ms`,
+          `    hop limit ${n.curHopLimit}, Flags [${flags || 'none'}], pref ${pref}, router lifetime ${n.routerLifetime}s, reachable time ${n.reachableTime}ms, retrans timer ${n.retransTimer}ms`,
         );
       }
       for (const o of f.ndpOptions) lines.push(`    ${describeOption(f, o)}`);

@@ -23,102 +23,113 @@ import { type DecodedFrame } from './types';
 const { hexByte } = addrModule;
 const { ND_OPT_SOURCE_LINKADDR, ND_OPT_TARGET_LINKADDR } = typesModule;
 
-const OFFSET_HI = 0xcbf29ce4;
-const OFFSET_LO = 0x84222325;
-const TWO_32 = 4294967296;
+/**
+ * The 64-bit state lives in `fingerprintResult` (an Int32Array-backed pair: typed-array
+ * stores never box) between ranges, and in two local 32-bit integers inside each range's
+ * loop, so hashing neither allocates nor copies.
+ */
+const state = new Int32Array(2);
 
-let hi = OFFSET_HI;
-let lo = OFFSET_LO;
+/** Result of the last `computeFingerprint`: [high 32 bits, low 32 bits], unsigned. */
+export const fingerprintResult = new Uint32Array(2);
 
-function reset(): void {
-  hi = OFFSET_HI;
-  lo = OFFSET_LO;
+function begin(): void {
+  // Offset basis 0xcbf29ce484222325.
+  state[0] = 0xcbf29ce4 | 0;
+  state[1] = 0x84222325 | 0;
 }
 
-/** h = (h ^ byte) × 0x100000001b3 mod 2^64, on two 32-bit halves. */
-function addByte(v: number): void {
-  lo = (lo ^ v) >>> 0;
-  const p = lo * 0x1b3; // < 2^41: exact
-  const newLo = p >>> 0;
-  const carry = (p - newLo) / TWO_32;
-  hi = (Math.imul(hi, 0x1b3) + carry + (lo << 8)) >>> 0;
-  lo = newLo;
+/**
+ * FNV-1a 64 step over b[start..end). Prime 0x100000001b3 = 2^40 + 0x1b3, so
+ * h × prime = h × 0x1b3 + (low word << 40): the low word's product needs its carry (exact in
+ * a double: < 2^41); the high word takes imul + carry + (low << 8).
+ */
+function hashRange(b: Uint8Array, start: number, end: number): void {
+  let hi = state[0];
+  let lo = state[1];
+  for (let i = start; i < end; i++) {
+    lo ^= b[i];
+    const carry = (((lo >>> 0) * 0x1b3) / 4294967296) | 0;
+    hi = (Math.imul(hi, 0x1b3) + carry + (lo << 8)) | 0;
+    lo = Math.imul(lo, 0x1b3);
+  }
+  state[0] = hi;
+  state[1] = lo;
 }
 
-function addBytes(b: Uint8Array, start: number, end: number): void {
-  for (let i = start; i < end; i++) addByte(b[i]);
+const one = new Uint8Array(1);
+
+function hashByte(v: number): void {
+  one[0] = v;
+  hashRange(one, 0, 1);
+}
+
+function finish(): void {
+  fingerprintResult[0] = state[0];
+  fingerprintResult[1] = state[1];
 }
 
 /** FNV-1a 64 of arbitrary bytes, as 16 hex digits (exposed for tests and tools). */
 export function fnv1a64Hex(bytes: Uint8Array): string {
-  reset();
-  addBytes(bytes, 0, bytes.length);
-  return fingerprintHex(hi, lo);
+  begin();
+  hashRange(bytes, 0, bytes.length);
+  finish();
+  return fingerprintHex(fingerprintResult[0], fingerprintResult[1]);
 }
 
 /** 16 lower-case hex digits of a 64-bit value given as two unsigned 32-bit halves. */
 export function fingerprintHex(high: number, low: number): string {
   return (
     hexByte(high >>> 24) +
-    hexByte(high >>> 16) +
-    hexByte(high >>> 8) +
-    hexByte(high) +
+    hexByte((high >>> 16) & 0xff) +
+    hexByte((high >>> 8) & 0xff) +
+    hexByte(high & 0xff) +
     hexByte(low >>> 24) +
-    hexByte(low >>> 16) +
-    hexByte(low >>> 8) +
-    hexByte(low)
+    hexByte((low >>> 16) & 0xff) +
+    hexByte((low >>> 8) & 0xff) +
+    hexByte(low & 0xff)
   );
 }
 
 /**
- * Hashes an ARP or NDP frame by the rule above. Returns false (and leaves the result
- * undefined) when the frame is neither. Result in `fingerprintState.hi/lo`.
+ * Hashes an ARP or NDP frame by the rule above into `fingerprintResult`. Returns false when
+ * the frame is neither.
  */
 export function computeFingerprint(frame: DecodedFrame): boolean {
   const b = frame.bytes;
   const arp = frame.arp;
   if (arp) {
-    reset();
-    addByte(0x08);
-    addByte(0x06);
-    addByte(arp.operation >> 8);
-    addByte(arp.operation & 0xff);
-    addBytes(b, arp.senderIpOffset, arp.senderIpOffset + 4);
-    addBytes(b, arp.targetIpOffset, arp.targetIpOffset + 4);
+    begin();
+    hashByte(0x08);
+    hashByte(0x06);
+    hashRange(b, arp.offset + 6, arp.offset + 8); // operation
+    hashRange(b, arp.senderIpOffset, arp.senderIpOffset + 4);
+    hashRange(b, arp.targetIpOffset, arp.targetIpOffset + 4);
+    finish();
     return true;
   }
   const ndp = frame.ndp;
   const ip = frame.ipv6;
   if (!ndp || !ip) return false;
-  reset();
-  addByte(0x86);
-  addByte(0xdd);
-  addBytes(b, ip.srcOffset, ip.srcOffset + 32); // source and destination are adjacent
-  addByte(b[ndp.offset]);
-  addByte(b[ndp.offset + 1]);
-  addBytes(b, ndp.offset + 4, ndp.optionsOffset);
+  begin();
+  hashByte(0x86);
+  hashByte(0xdd);
+  hashRange(b, ip.srcOffset, ip.srcOffset + 32); // source and destination are adjacent
+  hashRange(b, ndp.offset, ndp.offset + 2); // type, code
+  hashRange(b, ndp.offset + 4, ndp.optionsOffset);
   let at = ndp.optionsOffset;
   const options = frame.ndpOptions;
   for (let i = 0; i < options.length; i++) {
     const o = options[i];
-    if (o.type !== ND_OPT_SOURCE_LINKADDR && o.type !== ND_OPT_TARGET_LINKADDR) addBytes(b, o.offset, o.offset + o.length);
+    if (o.type !== ND_OPT_SOURCE_LINKADDR && o.type !== ND_OPT_TARGET_LINKADDR) hashRange(b, o.offset, o.offset + o.length);
     at = o.offset + o.length;
   }
-  addBytes(b, at, ndp.end);
+  hashRange(b, at, ndp.end);
+  finish();
   return true;
 }
 
-/** The last computed fingerprint (module state: the hot path allocates nothing). */
-export const fingerprintState = {
-  get hi(): number {
-    return hi;
-  },
-  get lo(): number {
-    return lo;
-  },
-};
-
 /** Fingerprint of an ARP/NDP frame as 16 hex digits, or null for any other frame. */
 export function fingerprintFrame(frame: DecodedFrame): string | null {
-  return computeFingerprint(frame) ? fingerprintHex(hi, lo) : null;
+  return computeFingerprint(frame) ? fingerprintHex(fingerprintResult[0], fingerprintResult[1]) : null;
 }

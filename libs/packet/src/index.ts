@@ -32,7 +32,7 @@ export {
   AddressParseError,
 } from './addr';
 export type { MacInput, IPv4Input, IPv6Input } from './addr';
-export { FrameDecoder, decodeFrame } from './decode';
+export { FrameDecoder, decodeFrame, linkTypeFromName } from './decode';
 export { icmpv6Checksum } from './icmpv6';
 export { classifyFrame, classifyInto, fieldsToRecord, newNeighborFields, NEIGHBOR_CAPTURE_FILTER } from './classify';
 export { fingerprintFrame, fingerprintHex } from './fingerprint';

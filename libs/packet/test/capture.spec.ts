@@ -13,10 +13,12 @@ import {
   encodeNdp,
   encodePcap,
   readCapture,
+  NEIGHBOR_CAPTURE_FILTER,
   type CaptureReadOptions,
   type CaptureRecord,
 } from '../src/index';
 import { concat, epb, idb, pcapFile, shb, spb, unknownBlock } from './capture-builders';
+import { corpus } from './corpus';
 import { SEED } from './seed';
 
 let dir: string;
@@ -212,6 +214,25 @@ describe('pcapng reader', () => {
     const link = await readAll(file(concat(good, idb(true, 228), epb(true, 1, 2n, ARP))));
     expect(link.seen).toHaveLength(1);
     expect(link.summary.error).toMatchObject({ kind: 'unsupported-link-type' });
+  });
+});
+
+describe('the capture filter', () => {
+  it('passes every ARP and ICMPv6 frame, untagged, 802.1Q and QinQ, and nothing else (tcpdump)', () => {
+    if (spawnSync('tcpdump', ['--version']).status !== 0) {
+      console.warn('tcpdump not installed: skipping the capture filter check');
+      return;
+    }
+    // `icmp6` matches the fixed header's next header only: ICMPv6 after extension headers
+    // (legal for NDP but rare; MLD uses hop-by-hop) is not captured. Documented.
+    const frames = corpus().filter((c) => c.linkType === 1 && c.name !== 'ndp-ns-ext');
+    const path = join(dir, 'filter.pcap');
+    writeFileSync(path, encodePcap(frames.map((c, i) => ({ data: c.bytes, timestampUs: i }))));
+    const out = execFileSync('tcpdump', ['-r', path, '-nn', NEIGHBOR_CAPTURE_FILTER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const wanted = frames.filter((c) => decodeFrame(c.bytes).arp !== null || decodeFrame(c.bytes).icmpv6 !== null);
+    expect(wanted.some((c) => decodeFrame(c.bytes).vlans.length === 2)).toBe(true);
+    expect(out.trim().split('\n')).toHaveLength(wanted.length);
+    expect(wanted.length).toBe(frames.length - 1); // all but the IPv4 echo
   });
 });
 

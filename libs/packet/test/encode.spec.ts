@@ -262,3 +262,14 @@ describe('encoder input checks', () => {
     expect(() => encodeNdp({ ethSrc: VM, src: VM_LL, dst: ROUTER_LL, message: { type: 'RS' } })).toThrow(/ethDst/);
   });
 });
+
+describe('link type names', () => {
+  it('maps libpcap and cap names to link types', async () => {
+    const { linkTypeFromName } = await import('../src/index');
+    expect(linkTypeFromName('ETHERNET')).toBe(1);
+    expect(linkTypeFromName('EN10MB')).toBe(1);
+    expect(linkTypeFromName('LINUX_SLL')).toBe(LINKTYPE_LINUX_SLL);
+    expect(linkTypeFromName('DLT_LINUX_SLL2')).toBe(LINKTYPE_LINUX_SLL2);
+    expect(linkTypeFromName('IEEE802_11')).toBe(-1);
+  });
+});

@@ -30,8 +30,8 @@ export const SEED = {
 };
 
 /** tcpdump -nn -tt -v -e -XX output, one block of lines per frame, in fixture order. */
-export function tcpdumpBlocks(): string[][] {
-  const lines = readFileSync(fixturePath('seed-capture.tcpdump.txt'), 'utf8').split('\n');
+export function tcpdumpBlocks(file = 'seed-capture.tcpdump.txt'): string[][] {
+  const lines = readFileSync(fixturePath(file), 'utf8').split('\n');
   const blocks: string[][] = [];
   for (const line of lines) {
     if (line.startsWith('#') || line === '') continue;

@@ -18,7 +18,16 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import type { Direction, Finding, MessageType, MismatchKind, MismatchState, NeighborObservation } from '@neighwatch/model';
+import type {
+  Direction,
+  EvidenceRef,
+  Finding,
+  MessageType,
+  MismatchKind,
+  MismatchState,
+  NeighborObservation,
+  VantagePoint,
+} from '@neighwatch/model';
 import { PrismaClient, Prisma } from './generated/prisma/client.ts';
 import {
   DEFAULT_RESOLVE_QUIET_US,
@@ -182,6 +191,22 @@ interface NodeDelta {
   lastSeenUs: number;
 }
 
+/** One unit's findings for one mismatch (kind + subject). */
+interface FoldedFindings {
+  first: Finding;
+  /** The last in the unit: its summary, IP and fields describe the row. */
+  latest: Finding;
+  firstUs: number;
+  lastUs: number;
+  times: number[];
+  hours: Map<number, number>;
+  macs: Set<string>;
+  vantage: Map<string, VantagePoint>;
+  evidence: EvidenceRef[];
+  suppressed: number;
+  lastSuppressed: boolean;
+}
+
 interface PendingEvent {
   id: number;
   type: MismatchEventType;
@@ -240,12 +265,12 @@ class SqliteStore implements Store {
       insertMismatch: db.prepare(
         `INSERT INTO mismatch (kind, subject, state, ip, macs, subject_node, summary, rewritten_fields, stale_fields,
            first_seen_us, last_seen_us, count, suppressed, suppressed_count, state_changed_us)
-         VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+         VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       updateMismatch: db.prepare(
         `UPDATE mismatch SET ip = COALESCE(?, ip), macs = ?, subject_node = COALESCE(?, subject_node), summary = ?,
            rewritten_fields = COALESCE(?, rewritten_fields), stale_fields = COALESCE(?, stale_fields),
-           first_seen_us = ?, last_seen_us = ?, count = count + 1, suppressed = ?, suppressed_count = suppressed_count + ?
+           first_seen_us = ?, last_seen_us = ?, count = count + ?, suppressed = ?, suppressed_count = suppressed_count + ?
          WHERE id = ?`,
       ),
       reopenMismatch: db.prepare(
@@ -287,14 +312,15 @@ class SqliteStore implements Store {
       deleteNeighbor: db.prepare('DELETE FROM neighbor_entry WHERE node_id = ? AND iface = ? AND ip = ?'),
       deleteStaleNeighbors: db.prepare('DELETE FROM neighbor_entry WHERE node_id = ? AND updated_us < ?'),
       pruneChunk: db.prepare(
-        'DELETE FROM observation WHERE id IN (SELECT id FROM observation WHERE time_us < ? ORDER BY time_us LIMIT ?)',
+        `DELETE FROM observation WHERE (node_id, sequence) IN
+           (SELECT node_id, sequence FROM observation WHERE time_us < ? ORDER BY time_us LIMIT ?)`,
       ),
       recent: db.prepare<[number, number]>(
         `SELECT n.name AS node, o.sequence, o.time_us AS timeUs, o.iface, o.direction, o.type, o.eth_src AS ethSrc,
            o.eth_dst AS ethDst, o.vlan, o.src_ip AS srcIp, o.target_ip AS targetIp, o.lladdr, o.na_flags AS naFlags,
            o.checksum_ok AS checksumOk, o.fingerprint
          FROM observation o JOIN node n ON n.id = o.node_id
-         WHERE o.time_us >= ? ORDER BY o.time_us, o.id LIMIT ?`,
+         WHERE o.time_us >= ? ORDER BY o.time_us, o.node_id, o.sequence LIMIT ?`,
       ),
     };
     this.ingestTx = db.transaction((unit: IngestUnit) => this.ingest(unit));
@@ -416,17 +442,35 @@ class SqliteStore implements Store {
       this.sql.upsertBinding.run(b.ip, b.mac, b.observerId, b.iface, b.source, b.first, b.last, b.count);
     }
 
+    // Findings are folded per mismatch first: a unit touches each mismatch row once however
+    // many times it recurred (a rewriting bridge makes every frame a finding).
     const events: PendingEvent[] = [];
-    const occurrences = new Map<string, { id: number; hour: number; count: number }>();
+    const folded = new Map<string, FoldedFindings>();
     for (const record of unit.findings ?? []) {
-      const id = this.upsertFinding(record.finding, record.suppressed ?? false, events);
-      const hour = Math.floor(record.finding.timeUs / HOUR_US) * HOUR_US;
-      const key = `${id}|${hour}`;
-      const occ = occurrences.get(key);
-      if (occ) occ.count++;
-      else occurrences.set(key, { id, hour, count: 1 });
+      const f = record.finding;
+      const key = `${f.kind}\u0000${f.subject}`;
+      let agg = folded.get(key);
+      if (!agg) {
+        agg = { first: f, latest: f, firstUs: f.timeUs, lastUs: f.timeUs, times: [], hours: new Map(), macs: new Set(), vantage: new Map(), evidence: [], suppressed: 0, lastSuppressed: false };
+        folded.set(key, agg);
+      }
+      const suppressed = record.suppressed ?? false;
+      if (f.timeUs < agg.firstUs) agg.firstUs = f.timeUs;
+      if (f.timeUs >= agg.lastUs) agg.lastUs = f.timeUs;
+      agg.latest = f;
+      agg.lastSuppressed = suppressed;
+      if (suppressed) agg.suppressed++;
+      agg.times.push(f.timeUs);
+      const hour = Math.floor(f.timeUs / HOUR_US) * HOUR_US;
+      agg.hours.set(hour, (agg.hours.get(hour) ?? 0) + 1);
+      for (const m of f.macs) agg.macs.add(m);
+      for (const v of f.vantagePoints) agg.vantage.set(`${v.node}\u0000${v.iface}`, v);
+      for (const e of f.evidence) agg.evidence.push(e);
     }
-    for (const occ of occurrences.values()) this.sql.upsertOccurrence.run(occ.id, occ.hour, occ.count);
+    for (const agg of folded.values()) {
+      const id = this.upsertMismatch(agg, events);
+      for (const [hour, count] of agg.hours) this.sql.upsertOccurrence.run(id, hour, count);
+    }
 
     for (const r of unit.rejected ?? []) {
       const d = this.nodeDelta(deltas, r.node, 0);
@@ -438,36 +482,39 @@ class SqliteStore implements Store {
     return { deltas, inserted, duplicates, events };
   }
 
-  /** Upserts the mismatch a finding belongs to; reopens it when resolved. Returns its id. */
-  private upsertFinding(f: Finding, suppressed: boolean, events: PendingEvent[]): number {
+  /** Upserts one mismatch with a unit's findings for it; reopens it when resolved. Returns its id. */
+  private upsertMismatch(agg: FoldedFindings, events: PendingEvent[]): number {
+    const f = agg.latest;
     const existing = this.sql.findMismatch.get(f.kind, f.subject);
     const rewritten = f.rewrittenFields ? JSON.stringify(f.rewrittenFields) : null;
     const stale = f.staleFields ? JSON.stringify(f.staleFields) : null;
+    const count = agg.times.length;
     let id: number;
     if (!existing) {
       id = Number(
         this.sql.insertMismatch.run(
           f.kind,
           f.subject,
-          f.ip,
-          JSON.stringify([...new Set(f.macs)].sort()),
-          f.node,
+          f.ip ?? agg.first.ip,
+          JSON.stringify([...agg.macs].sort()),
+          f.node ?? agg.first.node,
           f.summary,
           rewritten ?? '[]',
           stale ?? '[]',
-          f.timeUs,
-          f.timeUs,
-          suppressed ? 1 : 0,
-          suppressed ? 1 : 0,
-          f.timeUs,
+          agg.firstUs,
+          agg.lastUs,
+          count,
+          agg.lastSuppressed ? 1 : 0,
+          agg.suppressed,
+          agg.firstUs,
         ).lastInsertRowid,
       );
-      const event = Number(this.sql.insertStateChange.run(id, 'open', 'opened', f.timeUs, '', '').lastInsertRowid);
-      events.push({ id: event, type: 'opened', atUs: f.timeUs, mismatchId: id });
+      const event = Number(this.sql.insertStateChange.run(id, 'open', 'opened', agg.firstUs, '', '').lastInsertRowid);
+      events.push({ id: event, type: 'opened', atUs: agg.firstUs, mismatchId: id });
     } else {
       id = existing.id;
       const known = jsonList(existing.macs);
-      const macs = f.macs.every((m) => known.includes(m)) ? existing.macs : JSON.stringify([...new Set([...known, ...f.macs])].sort());
+      const macs = [...agg.macs].every((m) => known.includes(m)) ? existing.macs : JSON.stringify([...new Set([...known, ...agg.macs])].sort());
       this.sql.updateMismatch.run(
         f.ip,
         macs,
@@ -475,34 +522,39 @@ class SqliteStore implements Store {
         f.summary,
         rewritten,
         stale,
-        Math.min(existing.firstSeen, f.timeUs),
-        Math.max(existing.lastSeen, f.timeUs),
-        suppressed ? 1 : 0,
-        suppressed ? 1 : 0,
+        Math.min(existing.firstSeen, agg.firstUs),
+        Math.max(existing.lastSeen, agg.lastUs),
+        count,
+        agg.lastSuppressed ? 1 : 0,
+        agg.suppressed,
         id,
       );
       // Seen again after it was resolved (a late frame from before the resolution does not count).
-      if (existing.state === 'resolved' && f.timeUs >= existing.stateChanged) {
-        this.sql.reopenMismatch.run(f.timeUs, id);
-        const event = Number(this.sql.insertStateChange.run(id, 'open', 'reopened', f.timeUs, '', '').lastInsertRowid);
-        events.push({ id: event, type: 'reopened', atUs: f.timeUs, mismatchId: id });
+      if (existing.state === 'resolved') {
+        let reopenUs = Infinity;
+        for (const t of agg.times) if (t >= existing.stateChanged && t < reopenUs) reopenUs = t;
+        if (reopenUs !== Infinity) {
+          this.sql.reopenMismatch.run(reopenUs, id);
+          const event = Number(this.sql.insertStateChange.run(id, 'open', 'reopened', reopenUs, '', '').lastInsertRowid);
+          events.push({ id: event, type: 'reopened', atUs: reopenUs, mismatchId: id });
+        }
       }
     }
-    for (const v of f.vantagePoints) {
+    for (const v of agg.vantage.values()) {
       const key = `${id}|${v.node}|${v.iface}`;
       if (this.knownVantage.has(key)) continue;
       this.sql.insertVantage.run(id, v.node, v.iface);
       this.knownVantage.add(key);
     }
-    for (const e of f.evidence) {
+    for (const e of agg.evidence) {
       const key = `${id}|${e.node}|${e.iface}`;
-      let count = this.evidenceCounts.get(key);
-      if (count === undefined) count = this.sql.countEvidence.get(id, e.node, e.iface)!.c;
-      if (count < EVIDENCE_PER_VANTAGE_POINT) {
+      let kept = this.evidenceCounts.get(key);
+      if (kept === undefined) kept = this.sql.countEvidence.get(id, e.node, e.iface)!.c;
+      if (kept < EVIDENCE_PER_VANTAGE_POINT) {
         const nodeId = this.nodeIds.get(e.node) ?? this.sql.nodeId.get(e.node)?.id;
-        if (nodeId !== undefined) count += this.sql.insertEvidence.run(id, e.node, nodeId, e.ref).changes;
+        if (nodeId !== undefined) kept += this.sql.insertEvidence.run(id, e.node, nodeId, e.ref).changes;
       }
-      this.evidenceCounts.set(key, count);
+      this.evidenceCounts.set(key, kept);
     }
     return id;
   }
@@ -705,7 +757,7 @@ class SqliteStore implements Store {
         orderBy: [{ lastSeenUs: 'desc' }, { id: 'desc' }],
         take: limit + 1,
       }),
-      after ? Promise.resolve(-1) : this.prisma.mismatch.count({ where: { AND: [where, { suppressed: true }] } }),
+      this.prisma.mismatch.count({ where: { AND: [where, { suppressed: true }] } }),
     ]);
     const more = rows.length > limit;
     const items = rows.slice(0, limit).map(toMismatchRow);
@@ -713,7 +765,7 @@ class SqliteStore implements Store {
     return {
       items,
       nextCursor: more ? encodeCursor(last.lastSeenUs, last.id) : '',
-      suppressed: suppressed < 0 ? await this.prisma.mismatch.count({ where: { AND: [where, { suppressed: true }] } }) : suppressed,
+      suppressed,
     };
   }
 

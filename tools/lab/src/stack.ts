@@ -206,13 +206,13 @@ export class LabStack {
     return rowsOf<Record<string, unknown>>(await this.cliJson<unknown>(['nodes']), 'nodes');
   }
 
-  /** Polls `neighwatch nodes` until every named node is known to the collector. */
+  /** Polls `neighwatch nodes` until every named node is connected to the collector. */
   async waitForNodes(names: readonly string[], timeoutMs: number): Promise<Record<string, unknown>[]> {
     return this.poll(
       async () => {
         const nodes = await this.nodes().catch(() => []);
-        const known = new Set(nodes.map(nodeName));
-        return names.every((n) => known.has(n)) ? nodes : null;
+        const connected = new Set(nodes.filter((n) => n.connected === true).map(nodeName));
+        return names.every((n) => connected.has(n)) ? nodes : null;
       },
       timeoutMs,
       () => `nodes ${names.join(', ')} did not all connect`,
@@ -286,6 +286,14 @@ export class LabStack {
 
 export function nodeName(row: Record<string, unknown>): string {
   return String(row.name ?? row.node ?? row.nodeName ?? '');
+}
+
+/** What an agent said when it stopped (its last "agent stopped" log line). */
+export function agentFinalCounts(agent: ManagedProcess): { acked: number; unacknowledged: number; spooled: number } | null {
+  const lines = agent.log().split('\n').filter((line) => line.includes('"agent stopped"'));
+  if (!lines.length) return null;
+  const entry = JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
+  return { acked: Number(entry.acked), unacknowledged: Number(entry.unacknowledged), spooled: Number(entry.spooled) };
 }
 
 export function observationCount(row: Record<string, unknown>): number {

@@ -7,34 +7,28 @@
  */
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { boundIp, boundMac, FindingAggregator, VantageCorrelator } from '@neighwatch/correlate';
+import { FindingAggregator, VantageCorrelator, type BindingSummary } from '@neighwatch/correlate';
 import { MESSAGE_TYPES, type AggregatedFinding, type MessageType, type NeighborObservation } from '@neighwatch/model';
 import {
   classifyInto,
   fieldsToRecord,
+  fingerprintHex,
+  formatIPv4,
+  formatIPv6,
   formatMac,
   FrameDecoder,
   newNeighborFields,
   readCapture,
   type CaptureRecord,
+  type DecodedFrame,
+  type NeighborFields,
 } from '@neighwatch/packet';
 
 /** Frame numbers listed per finding (every occurrence is counted; the list stops here). */
 export const FRAMES_PER_FINDING = 100;
 
-/** (IP, MAC) pairs listed in the bindings table; further pairs are counted, not listed. */
-export const MAX_BINDING_ROWS = 100_000;
-
 /** How often (in frames) the progress callback runs. */
 const PROGRESS_EVERY = 16_384;
-
-export interface BindingRow {
-  ip: string;
-  mac: string;
-  count: number;
-  firstSeenUs: number;
-  lastSeenUs: number;
-}
 
 /** What one file amounts to. */
 export interface FileAnalysis {
@@ -49,9 +43,11 @@ export interface FileAnalysis {
   format: 'pcap' | 'pcapng' | null;
   firstUs: number | null;
   lastUs: number | null;
-  bindings: BindingRow[];
-  /** Pairs beyond MAX_BINDING_ROWS, counted but not listed. */
-  bindingsNotListed: number;
+  /**
+   * (IP, MAC) pairs with count and first/last claim, as the correlator still tracks them at
+   * the end (IPs claimed within the last 24 h of capture time, at most MAX_TRACKED_IPS).
+   */
+  bindings: BindingSummary[];
   findings: AggregatedFinding[];
   /** One line naming the file and the problem, or null when the whole file was read. */
   error: string | null;
@@ -74,45 +70,56 @@ function emptyMessages(): Record<MessageType, number> {
 
 /** The Linux cooked header says whether this host sent the frame (packet type 4). */
 function directionOf(sllPacketType: number | null): NeighborObservation['direction'] {
-  if (sllPacketType === null) return 'unknown';
+  if (sllPacketType === null || sllPacketType < 0) return 'unknown';
   return sllPacketType === 4 ? 'sent' : 'received';
 }
 
-/** Bounded (IP, MAC) → count/first/last table for the summary. */
-class BindingTable {
-  private readonly byIp = new Map<string, Map<string, BindingRow>>();
-  private rows = 0;
-  notListed = 0;
-
-  add(ip: string, mac: string, timeUs: number): void {
-    let macs = this.byIp.get(ip);
-    if (macs === undefined) {
-      if (this.rows >= MAX_BINDING_ROWS) {
-        this.notListed++;
-        return;
-      }
-      this.byIp.set(ip, (macs = new Map()));
-    }
-    const row = macs.get(mac);
-    if (row !== undefined) {
-      row.count++;
-      if (timeUs > row.lastSeenUs) row.lastSeenUs = timeUs;
-      if (timeUs < row.firstSeenUs) row.firstSeenUs = timeUs;
-      return;
-    }
-    if (this.rows >= MAX_BINDING_ROWS) {
-      this.notListed++;
-      return;
-    }
-    this.rows++;
-    macs.set(mac, { ip, mac, count: 1, firstSeenUs: timeUs, lastSeenUs: timeUs });
+/**
+ * The observation of a classified frame, formatted straight from the classifier's offsets
+ * with libs/packet's formatters (what `fieldsToRecord` does, without its intermediate
+ * record: one object per frame instead of two). Link-layer addresses that are not 6 bytes
+ * (rare: non-Ethernet cooked captures) take `fieldsToRecord`'s general path.
+ */
+function observationOf(frame: DecodedFrame, fields: NeighborFields, iface: string, timeUs: number, ref: number): NeighborObservation {
+  if (fields.ethSrcLength !== 6 || (fields.lladdrOffset >= 0 && fields.lladdrLength !== 6)) {
+    const r = fieldsToRecord(frame, fields);
+    return {
+      node: 'capture',
+      iface,
+      direction: directionOf(r.sllPacketType),
+      timeUs,
+      type: r.type,
+      ethSrc: r.ethSrc,
+      ethDst: r.ethDst,
+      vlan: r.vlan,
+      srcIp: r.srcIp,
+      targetIp: r.targetIp,
+      lladdr: r.lladdr,
+      naFlags: r.naFlags,
+      checksumOk: r.checksumOk,
+      fingerprint: r.fingerprint,
+      ref,
+    };
   }
-
-  list(): BindingRow[] {
-    const out: BindingRow[] = [];
-    for (const macs of this.byIp.values()) for (const row of macs.values()) out.push(row);
-    return out;
-  }
+  const b = frame.bytes;
+  const v6 = fields.ipVersion === 6;
+  return {
+    node: 'capture',
+    iface,
+    direction: directionOf(fields.sllPacketType),
+    timeUs,
+    type: fields.type!,
+    ethSrc: fields.ethSrcOffset < 0 ? '' : formatMac(b, fields.ethSrcOffset),
+    ethDst: fields.ethDstOffset < 0 ? '' : formatMac(b, fields.ethDstOffset),
+    vlan: fields.vlan < 0 ? null : fields.vlan,
+    srcIp: v6 ? formatIPv6(b, fields.srcIpOffset) : formatIPv4(b, fields.srcIpOffset),
+    targetIp: fields.targetIpOffset < 0 ? null : v6 ? formatIPv6(b, fields.targetIpOffset) : formatIPv4(b, fields.targetIpOffset),
+    lladdr: fields.lladdrOffset < 0 ? null : formatMac(b, fields.lladdrOffset),
+    naFlags: fields.naFlags,
+    checksumOk: fields.checksumOk < 0 ? null : fields.checksumOk === 1,
+    fingerprint: fingerprintHex(fields.fingerprintHi, fields.fingerprintLo),
+    ref,
+  };
 }
 
 /**
@@ -126,7 +133,6 @@ export async function analyzeFile(path: string, sink: ObservationSink | null, pr
   const decoder = new FrameDecoder();
   const fields = newNeighborFields();
   const messages = emptyMessages();
-  const bindings = new BindingTable();
   const iface = basename(path);
   let frames = 0;
   let observations = 0;
@@ -158,29 +164,10 @@ export async function analyzeFile(path: string, sink: ObservationSink | null, pr
       }
       return true;
     }
-    const r = fieldsToRecord(frame, fields);
-    const obs: NeighborObservation = {
-      node: 'capture',
-      iface,
-      direction: directionOf(r.sllPacketType),
-      timeUs,
-      type: r.type,
-      ethSrc: r.ethSrc,
-      ethDst: r.ethDst,
-      vlan: r.vlan,
-      srcIp: r.srcIp,
-      targetIp: r.targetIp,
-      lladdr: r.lladdr,
-      naFlags: r.naFlags,
-      checksumOk: r.checksumOk,
-      fingerprint: r.fingerprint,
-      ref: record.index,
-    };
+    const obs = observationOf(frame, fields, iface, timeUs, record.index);
     observations++;
     messages[obs.type]++;
     if (obs.checksumOk === false) badChecksums++;
-    const ip = boundIp(obs);
-    if (ip !== null) bindings.add(ip, boundMac(obs), timeUs);
     if (sink !== null) {
       sink.observation(path, obs);
       if (!sink.open) return false;
@@ -202,8 +189,7 @@ export async function analyzeFile(path: string, sink: ObservationSink | null, pr
     format: summary.format,
     firstUs,
     lastUs,
-    bindings: bindings.list(),
-    bindingsNotListed: bindings.notListed,
+    bindings: correlator.bindings(),
     findings: aggregator.rows(),
     error: summary.error === null ? null : describeError(path, summary.error.kind, summary.error.message, frames),
   };

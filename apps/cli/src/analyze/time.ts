@@ -1,11 +1,18 @@
 /**
  * ISO 8601 UTC timestamps with microseconds ("2012-05-01T10:00:00.123456Z") for every
  * observation: the date part is formatted once per second of capture time, the fraction by
- * padding, so the hot path does no Date work.
+ * table look-up, so the hot path does no Date work.
  */
+import type { Output } from './output';
+
+/** "000" … "999": the fraction is two table look-ups instead of a number → string conversion. */
+const THREE_DIGITS: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
 export class IsoTimeFormatter {
   private second = Number.NaN;
   private prefix = '';
+  private before = '';
+  private head = '';
 
   format(timeUs: number): string {
     const second = Math.floor(timeUs / 1_000_000);
@@ -14,7 +21,24 @@ export class IsoTimeFormatter {
       this.prefix = new Date(second * 1000).toISOString().slice(0, 19);
     }
     const fraction = timeUs - second * 1_000_000;
-    return `${this.prefix}.${String(1_000_000 + fraction).slice(1)}Z`;
+    const ms = Math.floor(fraction / 1000);
+    return this.prefix + '.' + THREE_DIGITS[ms] + THREE_DIGITS[fraction - ms * 1000] + 'Z';
+  }
+
+  /**
+   * The same timestamp written straight to `out` (the JSON hot path): `before` and the date
+   * part are one cached string per second, then six digits, then `after`.
+   */
+  write(out: Output, timeUs: number, before: string): void {
+    const second = Math.floor(timeUs / 1_000_000);
+    if (second !== this.second || before !== this.before) {
+      this.second = second;
+      this.before = before;
+      this.prefix = new Date(second * 1000).toISOString().slice(0, 19);
+      this.head = `${before}${this.prefix}.`;
+    }
+    out.ascii(this.head);
+    out.digits6(timeUs - second * 1_000_000);
   }
 }
 

@@ -165,6 +165,7 @@ describe('watch', () => {
     const requests: WatchRequest[] = [];
     let calls = 0;
     const h = harness({
+      listMismatches: async () => ({ mismatches: [], nextCursor: '', suppressed: 0 }),
       waitForReady: async () => {},
       watch: (request) => {
         requests.push(request);
@@ -192,6 +193,7 @@ describe('watch', () => {
 
   it('stops with exit 5 when the token is refused', async () => {
     const h = harness({
+      listMismatches: async () => ({ mismatches: [], nextCursor: '', suppressed: 0 }),
       waitForReady: async () => {},
       watch: () => {
         const s = new EventEmitter();
@@ -203,7 +205,7 @@ describe('watch', () => {
   });
 
   it('exits 3 when the collector cannot be reached at the start', async () => {
-    const h = harness({ waitForReady: () => Promise.reject(new CliError(3, 'collector at 127.0.0.1:50051 refused the connection')) });
+    const h = harness({ listMismatches: () => Promise.reject(new CliError(3, 'collector at 127.0.0.1:50051 refused the connection')) });
     expect(await h.run('watch')).toBe(3);
   });
 });

@@ -15,8 +15,6 @@ import { EVENT_COLUMNS, eventRow } from './views';
 
 export const BACKOFF_START_MS = 250;
 export const BACKOFF_MAX_MS = 10_000;
-/** How long the first connection may take before the collector counts as unreachable. */
-const FIRST_CONNECT_MS = 5_000;
 /** Remembered event keys, to drop replays after a reconnect (bounded: oldest forgotten). */
 const SEEN_LIMIT = 10_000;
 
@@ -91,13 +89,18 @@ export async function watchMismatches(api: QueryApi, request: WatchRequest, form
   const collector = api.settings.collector;
 
   while (!signal.aborted) {
-    try {
-      await api.waitForReady(everConnected ? Math.max(backoff, BACKOFF_START_MS) * 4 : FIRST_CONNECT_MS);
-    } catch (error) {
-      if (!everConnected) throw error;
-      backoff = nextBackoff(backoff);
-      await sleep(backoff, signal);
-      continue;
+    if (!everConnected) {
+      // One ordinary call first: an unreachable collector, a refused token or a rejected
+      // filter then fails with the same message and exit code as every other command.
+      await api.listMismatches({ kinds: request.kinds, node: request.node, ip: request.ip, mac: request.mac, page: { limit: 1 } });
+    } else {
+      try {
+        await api.waitForReady(Math.max(backoff, BACKOFF_START_MS) * 4);
+      } catch {
+        backoff = nextBackoff(backoff);
+        await sleep(backoff, signal);
+        continue;
+      }
     }
     if (!everConnected) sinks.err(`neighwatch: watching collector at ${collector} (Ctrl-C to stop)\n`);
     else sinks.err(`neighwatch: reconnected to ${collector}; replaying since ${formatLocal(sinceUs)}\n`);

@@ -67,7 +67,7 @@ export function timelineSvg(view: ReportView): string {
     parts.push(`<text class="tick" x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`);
   }
   const slot = plotW / buckets.length;
-  const barW = Math.max(1, slot * 0.8);
+  const barW = Math.min(64, Math.max(1, slot * 0.8));
   const labelEvery = Math.max(1, Math.ceil(buckets.length / 12));
   buckets.forEach((b, i) => {
     const x = left + i * slot + (slot - barW) / 2;
@@ -112,7 +112,7 @@ function mismatchTable(title: string, rows: MismatchRow[], id: string): string {
     ? rows
         .map(
           (m) =>
-            `<tr><td class="num">${m.id}</td><td><span class="swatch" style="background:${colorOf(m.kind)}"></span>${escapeHtml(m.kind)}</td><td class="state-${escapeHtml(m.state)}">${escapeHtml(m.state)}</td><td>${escapeHtml(m.ip ?? m.subject)}</td><td class="mono">${escapeHtml(m.macs.join(' '))}</td><td>${escapeHtml(m.vantagePoints.join(', '))}</td><td>${escapeHtml(formatLocal(m.firstSeen.us))}</td><td>${escapeHtml(formatLocal(m.lastSeen.us))}</td><td class="num">${m.count}</td><td>${escapeHtml(m.summary)}</td></tr>`,
+            `<tr><td class="num">${m.id}</td><td><span class="swatch" style="background:${colorOf(m.kind)}"></span>${escapeHtml(m.kind)}</td><td class="state-${escapeHtml(m.state)}">${escapeHtml(m.state)}</td><td>${escapeHtml(m.ip ?? m.subject)}</td><td class="mono">${escapeHtml(m.macs.join(' '))}</td><td>${escapeHtml(m.vantagePoints.join(', '))}</td><td class="t">${escapeHtml(formatLocal(m.firstSeen.us))}</td><td class="t">${escapeHtml(formatLocal(m.lastSeen.us))}</td><td class="num">${m.count}</td><td>${escapeHtml(m.summary)}</td></tr>`,
         )
         .join('')
     : `<tr><td colspan="10" class="none">none</td></tr>`;
@@ -136,11 +136,12 @@ h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:
 .chart .tick,.chart .axis-label,.chart .empty{font:11px system-ui,sans-serif;fill:#444}
 .legend{list-style:none;padding:0;margin:8px 0;display:flex;flex-wrap:wrap;gap:6px 18px;font-size:12px}
 .swatch{display:inline-block;width:10px;height:10px;margin-right:6px;vertical-align:baseline;border:1px solid rgba(0,0,0,.25)}
-.grid3{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:0 24px}
+.grid3{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:0 24px}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eee;vertical-align:top}
 th{background:#f6f6f6;font-weight:600}
 .num{text-align:right;font-variant-numeric:tabular-nums}
+.t{white-space:nowrap;font-variant-numeric:tabular-nums}
 .mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
 .none{color:#888;font-style:italic}
 .state-open{color:#b00020;font-weight:600}

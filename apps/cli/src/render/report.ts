@@ -133,13 +133,15 @@ export function reportText(report: Report__Output, ctx: TerminalContext): string
 
 const CSV_HEADER = ['section', 'key', 'kind', 'time', 'id', 'state', 'mismatches', 'occurrences', 'summary'];
 
-/** One CSV with a `section` column (total, by_kind, by_node, by_ip, timeline, top, opened, resolved, still_open). */
+/** One CSV with a `section` column (range, total, by_kind, by_node, by_ip, timeline, top, opened, resolved, still_open). */
 export function reportCsv(report: Report__Output): string {
   const view = reportJson(report);
   const lines = [CSV_HEADER.join(',')];
   const add = (values: Partial<Record<(typeof CSV_HEADER)[number], unknown>>) =>
     lines.push(CSV_HEADER.map((h) => csvField(csvText(values[h]))).join(','));
-  add({ section: 'total', time: view.since, occurrences: view.occurrences, key: `until ${csvText(view.until)}` });
+  add({ section: 'range', key: 'since', time: view.since });
+  add({ section: 'range', key: 'until', time: view.until });
+  add({ section: 'total', key: 'occurrences', occurrences: view.occurrences });
   for (const k of view.byKind) add({ section: 'by_kind', key: k.kind, kind: k.kind, mismatches: k.mismatches, occurrences: k.occurrences });
   for (const n of view.byNode) add({ section: 'by_node', key: n.node, mismatches: n.mismatches, occurrences: n.occurrences });
   for (const i of view.byIp) add({ section: 'by_ip', key: i.ip, mismatches: i.mismatches, occurrences: i.occurrences });

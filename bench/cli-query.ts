@@ -1,0 +1,124 @@
+/**
+ * `neighwatch` query latency on a large database: 1,000,000 mismatch occurrences over 30
+ * days and 100,000 bindings, seeded through the store's own commit path
+ * (bench/store-seed.ts), served by the real collector binary, queried by the real CLI
+ * binary. Times are wall-clock of the whole `neighwatch` process (start-up included),
+ * median of N runs; peak memory is the CLI process's maximum resident set size.
+ *
+ *   node tools/build.mjs cli && node tools/build.mjs collector
+ *   npx tsx bench/cli-query.ts [runs=5] [occurrences=1000000] [bindings=100000]
+ *
+ * The seeded database is kept in bench/out/ and reused when its parameters match.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStore } from '../libs/store/src/index.ts';
+import { seed } from './store-seed.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT = join(ROOT, 'bench/out');
+const [runsText = '5', occurrencesText = '1000000', bindingsText = '100000'] = process.argv.slice(2);
+const RUNS = Number(runsText);
+const OCCURRENCES = Number(occurrencesText);
+const BINDINGS = Number(bindingsText);
+const DAYS = 30;
+const READ_TOKEN = 'bench-read-token-0000000001';
+
+mkdirSync(OUT, { recursive: true });
+const db = join(OUT, `cli-query-${OCCURRENCES}-${BINDINGS}.db`);
+if (!existsSync(db)) {
+  process.stderr.write(`seeding ${db} (${OCCURRENCES} occurrences, ${BINDINGS} bindings, ${DAYS} days)…\n`);
+  const store = await openStore({ file: db });
+  const r = await seed(store, { occurrences: OCCURRENCES, bindings: BINDINGS, days: DAYS });
+  await store.close();
+  process.stderr.write(`seeded in ${r.seconds.toFixed(1)} s\n`);
+}
+// The seed's range: 30 days from 2026-01-01 (libs/store/test/fixtures.ts T0).
+const SINCE = '2026-01-01T00:00:00Z';
+const UNTIL = '2026-01-31T00:00:00Z';
+
+const tokens = join(OUT, 'cli-query-tokens.json');
+writeFileSync(tokens, JSON.stringify({ agents: {}, readTokens: [READ_TOKEN] }));
+const collector = spawn(
+  process.execPath,
+  [join(ROOT, 'bin/neighwatch-collector.js'), '--listen', '127.0.0.1:0', '--metrics-listen', 'off', '--tokens-file', tokens, '--database', db, '--log-format', 'json', '--rebuild-window', '0'],
+  { stdio: ['ignore', 'ignore', 'pipe'] },
+);
+const address = await new Promise<string>((resolve, reject) => {
+  let buffer = '';
+  collector.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk;
+    for (const line of buffer.split('\n')) {
+      try {
+        const l = JSON.parse(line);
+        if (l.msg === 'listening') resolve(String(l.address));
+      } catch {
+        /* partial line */
+      }
+    }
+  });
+  collector.on('exit', (code) => reject(new Error(`collector exited ${code}:\n${buffer}`)));
+});
+
+interface Sample {
+  ms: number;
+  maxRssKb: number;
+  bytes: number;
+}
+
+/** Runs the CLI under /usr/bin/time for wall time and peak RSS. */
+function run(args: string[]): Sample {
+  const file = join(OUT, 'cli-query.out');
+  const connection = args[0] === '--version' ? [] : ['--collector', address, '--token', READ_TOKEN, '--timeout', '60s'];
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, join(ROOT, 'bin/neighwatch.js'), ...args, ...connection], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 1 << 30,
+  });
+  const lines = r.stderr.trim().split('\n');
+  const [seconds, rss] = lines[lines.length - 1].split(' ').map(Number);
+  if (r.status !== 0) throw new Error(`neighwatch ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  writeFileSync(file, r.stdout);
+  return { ms: seconds * 1000, maxRssKb: rss, bytes: statSync(file).size };
+}
+
+/** Wall time measured here (finer than /usr/bin/time's 10 ms). */
+function timed(args: string[]): Sample {
+  const t0 = process.hrtime.bigint();
+  const s = run(args);
+  return { ...s, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const cases: [string, string[]][] = [
+  ['neighwatch --version (process start-up only)', ['--version']],
+  ['neighwatch mismatches (first page, 100 rows)', ['mismatches', '--state', 'all']],
+  ['neighwatch mismatches --format json (first page)', ['mismatches', '--state', 'all', '--format', 'json']],
+  ['neighwatch bindings (first 1000 rows)', ['bindings']],
+  [`neighwatch report (30 days) --format json`, ['report', '--since', SINCE, '--until', UNTIL, '--format', 'json']],
+  [`neighwatch report (30 days) --format html`, ['report', '--since', SINCE, '--until', UNTIL, '--format', 'html']],
+];
+
+const rows: string[] = [];
+try {
+  for (const [name, args] of cases) {
+    timed(args); // warm the collector's and the OS's caches once
+    const samples = Array.from({ length: RUNS }, () => timed(args));
+    const ms = median(samples.map((s) => s.ms));
+    const rss = Math.max(...samples.map((s) => s.maxRssKb));
+    rows.push(`| ${name} | ${ms.toFixed(0)} ms | ${(rss / 1024).toFixed(0)} MiB | ${samples[0].bytes} |`);
+    process.stderr.write(`${name}: ${ms.toFixed(0)} ms, ${(rss / 1024).toFixed(0)} MiB\n`);
+  }
+} finally {
+  collector.kill('SIGTERM');
+  rmSync(join(OUT, 'cli-query.out'), { force: true });
+}
+
+process.stdout.write(
+  `Database: ${OCCURRENCES.toLocaleString('en')} occurrences over ${DAYS} days, ${BINDINGS.toLocaleString('en')} bindings (${(statSync(db).size / 2 ** 20).toFixed(0)} MiB)\n` +
+    `Median of ${RUNS} runs after one warm-up; wall time of the whole CLI process.\n\n` +
+    `| command | median wall time | peak RSS (CLI) | stdout bytes |\n|---|---|---|---|\n${rows.join('\n')}\n`,
+);
