@@ -14,6 +14,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpus, loadavg } from 'node:os';
+import { GrpcQueryApi, resolveConnection } from '../apps/cli/src/query/connection.ts';
 import { openStore } from '../libs/store/src/index.ts';
 import { seed } from './store-seed.ts';
 
@@ -64,6 +66,8 @@ const address = await new Promise<string>((resolve, reject) => {
 
 interface Sample {
   ms: number;
+  /** User + system CPU time of the CLI process: less sensitive to other load than wall time. */
+  cpuMs: number;
   maxRssKb: number;
   bytes: number;
 }
@@ -72,16 +76,16 @@ interface Sample {
 function run(args: string[]): Sample {
   const file = join(OUT, 'cli-query.out');
   const connection = args[0] === '--version' ? [] : ['--collector', address, '--token', READ_TOKEN, '--timeout', '60s'];
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, join(ROOT, 'bin/neighwatch.js'), ...args, ...connection], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, join(ROOT, 'bin/neighwatch.js'), ...args, ...connection], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 1 << 30,
   });
   const lines = r.stderr.trim().split('\n');
-  const [seconds, rss] = lines[lines.length - 1].split(' ').map(Number);
+  const [seconds, user, sys, rss] = lines[lines.length - 1].split(' ').map(Number);
   if (r.status !== 0) throw new Error(`neighwatch ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   writeFileSync(file, r.stdout);
-  return { ms: seconds * 1000, maxRssKb: rss, bytes: statSync(file).size };
+  return { ms: seconds * 1000, cpuMs: (user + sys) * 1000, maxRssKb: rss, bytes: statSync(file).size };
 }
 
 /** Wall time measured here (finer than /usr/bin/time's 10 ms). */
@@ -108,10 +112,32 @@ try {
     timed(args); // warm the collector's and the OS's caches once
     const samples = Array.from({ length: RUNS }, () => timed(args));
     const ms = median(samples.map((s) => s.ms));
+    const cpu = median(samples.map((s) => s.cpuMs));
     const rss = Math.max(...samples.map((s) => s.maxRssKb));
-    rows.push(`| ${name} | ${ms.toFixed(0)} ms | ${(rss / 1024).toFixed(0)} MiB | ${samples[0].bytes} |`);
-    process.stderr.write(`${name}: ${ms.toFixed(0)} ms, ${(rss / 1024).toFixed(0)} MiB\n`);
+    rows.push(`| ${name} | ${ms.toFixed(0)} ms | ${cpu.toFixed(0)} ms | ${(rss / 1024).toFixed(0)} MiB | ${samples[0].bytes} |`);
+    process.stderr.write(`${name}: ${ms.toFixed(0)} ms wall, ${cpu.toFixed(0)} ms CPU, ${(rss / 1024).toFixed(0)} MiB\n`);
   }
+  // The calls alone, from a warm client in this process (what a long-running user such as
+  // `watch` or a script pays per call, without Node's start-up).
+  const api = new GrpcQueryApi(resolveConnection({ collector: address, token: READ_TOKEN, timeout: '60s' }, {}));
+  const sinceUs = Date.parse(SINCE) * 1000;
+  const untilUs = Date.parse(UNTIL) * 1000;
+  const calls: [string, () => Promise<unknown>][] = [
+    ['ListMismatches, first page of 100 (in-process call)', () => api.listMismatches({ state: 'MISMATCH_STATE_ALL', page: { limit: 100 } })],
+    ['GetReport, 30 days (in-process call)', () => api.getReport({ sinceUs, untilUs })],
+  ];
+  for (const [name, call] of calls) {
+    await call();
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = process.hrtime.bigint();
+      await call();
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    rows.push(`| ${name} | ${median(times).toFixed(0)} ms | | | |`);
+    process.stderr.write(`${name}: ${median(times).toFixed(0)} ms\n`);
+  }
+  api.close();
 } finally {
   collector.kill('SIGTERM');
   rmSync(join(OUT, 'cli-query.out'), { force: true });
@@ -120,5 +146,6 @@ try {
 process.stdout.write(
   `Database: ${OCCURRENCES.toLocaleString('en')} occurrences over ${DAYS} days, ${BINDINGS.toLocaleString('en')} bindings (${(statSync(db).size / 2 ** 20).toFixed(0)} MiB)\n` +
     `Median of ${RUNS} runs after one warm-up; wall time of the whole CLI process.\n\n` +
-    `| command | median wall time | peak RSS (CLI) | stdout bytes |\n|---|---|---|---|\n${rows.join('\n')}\n`,
+    `Load average while measuring: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores.\n\n` +
+    `| command | median wall time | median CPU (user+sys) | peak RSS (CLI) | stdout bytes |\n|---|---|---|---|---|\n${rows.join('\n')}\n`,
 );

@@ -46,10 +46,12 @@ function trafficTemplates(agentIndex: number): Observation[] {
   const hex = (n: number) => n.toString(16).padStart(2, '0');
   for (let h = 0; h < 200; h++) {
     const mac = `02:00:${hex(agentIndex >> 8)}:${hex(agentIndex & 255)}:00:${hex(h)}`;
-    const v4 = `198.51.100.${(h % 250) + 1}`;
+    // RFC 2544's benchmarking range: room for every agent's hosts to be distinct.
+    const host = agentIndex * 200 + h;
+    const v4 = `198.${18 + (host >> 16)}.${(host >> 8) & 255}.${host & 255}`;
     const v6 = `2001:db8:${agentIndex.toString(16)}::${(h + 1).toString(16)}`;
     const where = { sequence: 0, timeUs: 0, iface: 'eth0', direction: 'received' as const };
-    out.push(observationOf(arpRequest({ senderMac: mac, senderIp: v4, targetIp: '198.51.100.254' }), where));
+    out.push(observationOf(arpRequest({ senderMac: mac, senderIp: v4, targetIp: `198.19.255.${agentIndex & 255}` }), where));
     out.push(
       observationOf(
         encodeNdp({
@@ -82,53 +84,64 @@ async function worker(spec: WorkerSpec): Promise<void> {
   const tokens: Record<string, string> = JSON.parse(process.env.BENCH_TOKENS!);
   let acked = 0;
   let connected = 0;
+  // Connect every agent first; the clock starts when the parent says go.
+  const sessions = await Promise.all(
+    Array.from({ length: spec.count }, async (_, k) => {
+      const index = spec.first + k;
+      const node = `agent-${index}`;
+      const agent = new TestAgent(process.env.BENCH_ADDRESS!, tokens[node]);
+      agent.hello(node);
+      const reply = await agent.next((m) => m.body === 'helloReply');
+      connected++;
+      return { agent, templates: trafficTemplates(index), committed: reply.helloReply!.committedSequence };
+    }),
+  );
+  process.send!({ acked, connected, ready: true });
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
   const stop = Date.now() + spec.seconds * 1000;
-  const report = setInterval(() => process.send!({ acked, connected }), 1000);
-  const agents = Array.from({ length: spec.count }, async (_, k) => {
-    const index = spec.first + k;
-    const node = `agent-${index}`;
-    const templates = trafficTemplates(index);
-    const agent = new TestAgent(process.env.BENCH_ADDRESS!, tokens[node]);
-    agent.hello(node);
-    const reply = await agent.next((m) => m.body === 'helloReply');
-    connected++;
-    let seq = reply.helloReply!.committedSequence;
-    let lastAcked = seq;
-    let t = 0;
-    const send = (size: number) => {
-      const now = Date.now() * 1000;
-      const observations: Observation[] = [];
-      for (let i = 0; i < size; i++) observations.push({ ...templates[t++ % templates.length], sequence: ++seq, captureTimeUs: now });
-      agent.send({ observations: { agentTimeUs: now, observations } });
-    };
-    await new Promise<void>((resolve) => {
-      agent.call.on('data', (m) => {
-        if (m.body === 'rejection') process.send!({ rejection: m.rejection!.message });
-        if (m.body !== 'ack') return;
-        acked += m.ack!.committedSequence - lastAcked;
-        lastAcked = m.ack!.committedSequence;
-        if (spec.rate === 0 && Date.now() < stop) while (seq - lastAcked < WINDOW * BATCH) send(BATCH);
-        if (Date.now() >= stop && lastAcked === seq) resolve();
+  const report = setInterval(() => process.send!({ acked, connected }), 500);
+  await Promise.all(
+    sessions.map(async ({ agent, templates, committed }) => {
+      let seq = committed;
+      let lastAcked = seq;
+      let t = 0;
+      const send = (size: number) => {
+        const now = Date.now() * 1000;
+        const observations: Observation[] = [];
+        for (let i = 0; i < size; i++) observations.push({ ...templates[t++ % templates.length], sequence: ++seq, captureTimeUs: now });
+        agent.send({ observations: { agentTimeUs: now, observations } });
+      };
+      await new Promise<void>((resolve) => {
+        agent.call.on('data', (m) => {
+          if (m.body === 'rejection') process.send!({ rejection: m.rejection!.message });
+          if (m.body !== 'ack') return;
+          acked += m.ack!.committedSequence - lastAcked;
+          lastAcked = m.ack!.committedSequence;
+          if (spec.rate === 0 && Date.now() < stop) while (seq - lastAcked < WINDOW * BATCH) send(BATCH);
+          if (Date.now() >= stop && lastAcked === seq) resolve();
+        });
+        if (spec.rate === 0) {
+          for (let i = 0; i < WINDOW; i++) send(BATCH);
+        } else {
+          // Trickle: one batch per agent per second, as an agent on a quiet link ships.
+          const size = Math.max(1, Math.round(spec.rate));
+          setTimeout(() => {
+            send(size);
+            const timer = setInterval(() => {
+              if (Date.now() >= stop) {
+                clearInterval(timer);
+                if (lastAcked === seq) resolve();
+                return;
+              }
+              send(size);
+            }, 1000);
+          }, Math.random() * 1000);
+        }
+        void agent.ended.then(() => resolve());
       });
-      if (spec.rate === 0) {
-        for (let i = 0; i < WINDOW; i++) send(BATCH);
-      } else {
-        // One batch per agent per second at `rate` (a small batch, as an agent at low load ships every 250 ms… 1 s).
-        const timer = setInterval(() => {
-          if (Date.now() >= stop) {
-            clearInterval(timer);
-            if (lastAcked === seq) resolve();
-            return;
-          }
-          send(Math.max(1, Math.round(spec.rate)));
-        }, 1000);
-        setTimeout(() => send(Math.max(1, Math.round(spec.rate))), Math.random() * 1000);
-      }
-      void agent.ended.then(() => resolve());
-    });
-    agent.close();
-  });
-  await Promise.all(agents);
+      agent.close();
+    }),
+  );
   clearInterval(report);
   process.send!({ acked, connected, done: true });
 }
@@ -153,14 +166,16 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
   const collector = await startCollector({
     dir: tmp.dir,
     tokens: { agents: tokens, readTokens: [TOKENS.read] },
-    args: ['--metrics-listen', 'off'],
+    args: ['--metrics-listen', '127.0.0.1:0'],
+    // BENCH_CPU_PROFILE=DIR writes the collector's CPU profile there on exit.
+    nodeArgs: process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [],
   });
   const pid = collector.child.pid!;
   let peakRss = rssMb(pid);
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 250);
 
   const children: ChildProcess[] = [];
-  const state = new Map<number, { acked: number; connected: number; done: boolean }>();
+  const state = new Map<number, { acked: number; connected: number; done: boolean; ready: boolean }>();
   const rejections: string[] = [];
   const per = Math.ceil(agents / workers);
   for (let w = 0; w < workers; w++) {
@@ -171,16 +186,23 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
       execArgv: ['--import', 'tsx'],
       env: { ...process.env, BENCH_TOKENS: JSON.stringify(tokens), BENCH_ADDRESS: collector.address },
     });
-    state.set(w, { acked: 0, connected: 0, done: false });
-    child.on('message', (m: { acked?: number; connected?: number; done?: boolean; rejection?: string }) => {
+    state.set(w, { acked: 0, connected: 0, done: false, ready: false });
+    child.on('message', (m: { acked?: number; connected?: number; done?: boolean; ready?: boolean; rejection?: string }) => {
       if (m.rejection) {
         if (rejections.length < 5) rejections.push(m.rejection);
         return;
       }
-      state.set(w, { acked: m.acked ?? 0, connected: m.connected ?? 0, done: Boolean(m.done) });
+      const previous = state.get(w)!;
+      state.set(w, { acked: m.acked ?? 0, connected: m.connected ?? 0, done: Boolean(m.done), ready: previous.ready || Boolean(m.ready) });
+      if (m.ready && [...state.values()].every((s) => s.ready)) allReady();
     });
     children.push(child);
   }
+  let allReady!: () => void;
+  const ready = new Promise<void>((resolve) => (allReady = resolve));
+  await ready;
+  const connectedAll = [...state.values()].reduce((n, s) => n + s.connected, 0);
+  const rssConnected = rssMb(pid);
 
   // Latency probe: a new mismatch per probe (an NA whose TLLAO differs from its source).
   const latencies: number[] = [];
@@ -221,6 +243,7 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
     }, 50);
   }
 
+  for (const child of children) child.send('go');
   const started = Date.now();
   const samples: { t: number; acked: number }[] = [];
   await new Promise<void>((resolve) => {
@@ -228,33 +251,40 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
       let acked = 0;
       for (const s of state.values()) acked += s.acked;
       samples.push({ t: (Date.now() - started) / 1000, acked });
+      if (process.env.BENCH_SAMPLES) process.stderr.write(`${samples.at(-1)!.t.toFixed(1)} s ${acked}\n`);
       if ([...state.values()].every((s) => s.done) || Date.now() - started > (seconds + 60) * 1000) {
         clearInterval(tick);
         resolve();
       }
-    }, 1000);
+    }, 500);
   });
   if (probeTimer) clearInterval(probeTimer);
   watch?.cancel();
   probe?.close();
-  let connected = 0;
-  for (const s of state.values()) connected += s.connected;
   clearInterval(rssTimer);
+  const metrics = await (await fetch(`http://${collector.metricsAddress}/metrics`)).text();
+  const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+  const commits = metric('neighwatch_sqlite_write_seconds_count');
+  const writeSeconds = metric('neighwatch_sqlite_write_seconds_sum');
   await collector.stop();
   tmp.remove();
 
   // Sustained rate: the middle of the run (skip ramp-up and drain).
-  const inside = samples.filter((s) => s.t >= 3 && s.t <= seconds - 1);
+  const inside = samples.filter((s) => s.t >= 2 && s.t <= seconds);
   const rateObs = inside.length >= 2 ? (inside.at(-1)!.acked - inside[0].acked) / (inside.at(-1)!.t - inside[0].t) : NaN;
   latencies.sort((a, b) => a - b);
   return {
     mode,
     agents,
-    connected,
+    connected: connectedAll,
+    rssWithAllConnectedMb: Math.round(rssConnected),
     seconds,
     ackedTotal: samples.at(-1)?.acked ?? 0,
     sustainedObsPerSec: Math.round(rateObs),
     peakRssMb: Math.round(peakRss),
+    commits,
+    meanCommitMs: Number(((writeSeconds / commits) * 1000).toFixed(1)),
+    meanRowsPerCommit: Math.round((samples.at(-1)?.acked ?? 0) / commits),
     ...(mode === 'latency' ? { probes: latencies.length, p50Ms: percentile(latencies, 50)?.toFixed(1), p99Ms: percentile(latencies, 99)?.toFixed(1), maxMs: latencies.at(-1)?.toFixed(1) } : {}),
     ...(rejections.length ? { rejections } : {}),
   };

@@ -26,9 +26,11 @@ const decoder = new FrameDecoder();
 const fields = newNeighborFields();
 
 /** Each path gets its own loop so the JIT's feedback for one does not slow another. */
-function report(name: string, t0: bigint, sink: number): void {
+function report(name: string, t0: bigint, cpu0: NodeJS.CpuUsage, sink: number): void {
   const ns = Number(process.hrtime.bigint() - t0) / N;
-  console.log(`| ${name} | ${(1e9 / ns / 1e6).toFixed(2)} M | ${ns.toFixed(0)} ns |${sink > 0 ? '' : ' (no output?)'}`);
+  const cpu = process.cpuUsage(cpu0);
+  const cpuNs = ((cpu.user + cpu.system) * 1000) / N;
+  console.log(`| ${name} | ${(1e9 / ns / 1e6).toFixed(2)} M | ${ns.toFixed(0)} ns | ${cpuNs.toFixed(0)} ns |${sink > 0 ? '' : ' (no output?)'}`);
 }
 
 function decodeOnly(n: number): number {
@@ -70,8 +72,8 @@ function json(n: number): number {
 }
 
 console.log(`node ${process.version}, ${N.toLocaleString('en')} frames from a pool of ${pool.length.toLocaleString('en')} mixed ARP/NDP frames\n`);
-console.log('| path | frames/s | per frame |');
-console.log('|---|---|---|');
+console.log('| path | frames/s (wall) | per frame (wall) | per frame (CPU) |');
+console.log('|---|---|---|---|');
 for (const [name, body] of [
   ['decode', decodeOnly],
   ['decode + classifyInto (offsets, fingerprint)', offsets],
@@ -79,12 +81,14 @@ for (const [name, body] of [
   ['decode + classifyFrame + JSON.stringify', json],
 ] as const) {
   body(200_000); // warm-up
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  report(name, t0, body(N));
+  report(name, t0, cpu0, body(N));
 }
 
 const file = values.file!;
 if (existsSync(file)) {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let records = 0;
   let classified = 0;
@@ -93,13 +97,16 @@ if (existsSync(file)) {
     if (classifyFrame(decoder.decode(rec.data, rec.linkType))) classified++;
   });
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   console.log(
-    `\nfile ${file}: ${records.toLocaleString('en')} records (${classified.toLocaleString('en')} ARP/NDP) read + decoded + classified to text in ${(ms / 1000).toFixed(2)} s (${(records / ms / 1000).toFixed(2)} M frames/s)${summary.error ? `, error: ${summary.error.message}` : ''}`,
+    `\nfile ${file}: ${records.toLocaleString('en')} records (${classified.toLocaleString('en')} ARP/NDP) read + decoded + classified to text: ` +
+      `${(ms / 1000).toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU${summary.error ? `, error: ${summary.error.message}` : ''}`,
   );
-  const t1 = performance.now();
-  const td = spawnSync('tcpdump', ['-nn', '-r', file], { stdio: ['ignore', 'ignore', 'ignore'] });
-  if (td.error === undefined && td.status === 0) {
-    console.log(`tcpdump -nn -r ${file} > /dev/null: ${((performance.now() - t1) / 1000).toFixed(2)} s`);
+  // bash's `time` gives tcpdump's CPU time as well as wall time.
+  const td = spawnSync('bash', ['-c', `TIMEFORMAT='%R %U %S'; time tcpdump -nn -r '${file}' > /dev/null 2>&1`], { encoding: 'utf8' });
+  const m = td.stderr?.trim().match(/([\d.]+) ([\d.]+) ([\d.]+)$/);
+  if (td.status === 0 && m) {
+    console.log(`tcpdump -nn -r ${file} > /dev/null: ${Number(m[1]).toFixed(2)} s wall, ${(Number(m[2]) + Number(m[3])).toFixed(2)} s CPU`);
   }
 } else {
   console.log(`\n(${file} not found: generate it with npx tsx bench/gen-capture.ts --frames 1000000 -o ${file})`);

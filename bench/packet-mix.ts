@@ -89,7 +89,8 @@ export function buildMixedPool(seed: number, size = 20_000): MixedFrame[] {
   for (let i = 0; i < size; i++) {
     const seg = segments[int(segments.length)];
     const h = seg.hosts[int(seg.hosts.length)];
-    const peer = int(3) === 0 ? seg.router : seg.hosts[int(seg.hosts.length)];
+    const other = seg.hosts[int(seg.hosts.length)];
+    const peer = int(3) === 0 || other === h ? seg.router : other;
     const vlans = seg.vlans;
     const r = int(100);
     let bytes: Uint8Array;

@@ -2,7 +2,9 @@
 // Offline stand-in for `prisma migrate dev --create-only` and `prisma migrate deploy`
 // (the native schema engine cannot be downloaded here). See docs/storage.md.
 //
-//   npx tsx tools/prisma/migrate.ts dev --name <name> [--db <file>]   create the next migration, apply it
+//   npx tsx tools/prisma/migrate.ts dev --name <name> [--db <file>] [--create-only]
+//                                                                     create the next migration and apply it
+//                                                                     (--create-only: leave it for editing)
 //   npx tsx tools/prisma/migrate.ts deploy [--db <file>]              apply pending migrations
 //   npx tsx tools/prisma/migrate.ts status [--db <file>]              list migrations, applied or not
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +18,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const baseDir = join(root, 'prisma', 'migrations');
 
 function usage(): never {
-  process.stderr.write('usage: migrate.ts dev --name <name> [--db <file>] | deploy [--db <file>] | status [--db <file>]\n');
+  process.stderr.write('usage: migrate.ts dev --name <name> [--db <file>] [--create-only] | deploy [--db <file>] | status [--db <file>]\n');
   process.exit(2);
 }
 
@@ -60,6 +62,8 @@ async function run(): Promise<void> {
       const created = await createMigration(file, name, { baseDir });
       if (created.directory === null) {
         process.stdout.write('schema and migrations agree: no migration created\n');
+      } else if (args.includes('--create-only')) {
+        process.stdout.write(`created prisma/migrations/${created.directory}/migration.sql (not applied: edit it, then run deploy)\n`);
       } else {
         process.stdout.write(`created prisma/migrations/${created.directory}/migration.sql\n`);
         const applied = await applyMigrations(file, baseDir);

@@ -2,13 +2,15 @@
  * The built agent in a network namespace, a peer namespace making real ARP/NDP traffic,
  * and a fake collector (a real gRPC server in this process) on a unix socket.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { arpRequest, encodeArp, encodeNdp, formatIPv4, formatIPv6, formatMac } from '@neighwatch/packet';
 import type { Observation__Output } from '@neighwatch/proto';
 import { FakeCollector } from '../test/fake-collector';
-import { buildAgent, Lab, metricSum, sh } from '../test/harness';
+import { parse as parseYaml } from 'yaml';
+import { AGENT_BIN, buildAgent, Lab, metricSum, sh } from '../test/harness';
 
 const AGENT_IP = ['192.0.2.1/24', '2001:db8::1/64'] as [string, string];
 const PEER_IP = ['192.0.2.2/24', '2001:db8::2/64'] as [string, string];
@@ -334,5 +336,69 @@ describe('robustness', () => {
     expect(status).toMatch(/^Uid:\s+65534\s/m);
     // The spool (state file, segments) belongs to the unprivileged user.
     expect(statSync(join(spool, 'state.json')).uid).toBe(65534);
+  });
+});
+
+describe('configuration', () => {
+  function run(args: string[], env: Record<string, string> = {}) {
+    const result = spawnSync(process.execPath, [AGENT_BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 20_000 });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it('exits 2 naming the key for unknown keys, bad values and incomplete TLS settings', () => {
+    lab = new Lab();
+    const file = join(lab.dir, 'agent.yaml');
+    writeFileSync(file, 'collector: 192.0.2.5:50051\nspoolMaxByte: 1MiB\n');
+    const unknown = run(['--config', file]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown key "spoolMaxByte" (did you mean "spoolMaxBytes"?)');
+
+    const env = run([], { NEIGHWATCH_BATCH_MAX_DELAY: 'soon' });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/config key "batchMaxDelay" \(env NEIGHWATCH_BATCH_MAX_DELAY = "soon"\)/);
+
+    const flag = run(['--snaplen', '64']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/"snaplen".*out of range 128\.\.65535/);
+
+    const tls = run(['--tls-cert', '/etc/neighwatch/agent.pem']);
+    expect(tls.code).toBe(2);
+    expect(tls.stderr).toMatch(/"tls\.key" is required/);
+
+    const token = run(['--token-file', join(lab.dir, 'missing-token')]);
+    expect(token.code).toBe(2);
+    expect(token.stderr).toMatch(/"tokenFile": cannot read/);
+
+    expect(run(['--bogus']).code).toBe(2);
+  });
+
+  it('prints the effective configuration with the secret redacted', () => {
+    lab = new Lab();
+    const file = join(lab.dir, 'agent.json');
+    writeFileSync(file, JSON.stringify({ node: 'router', token: 'hunter2', interfaces: ['br0'] }));
+    const out = run(['--config', file, '--print-config', '--batch-max-count', '500'], { NEIGHWATCH_SPOOL_MAX_BYTES: '128MiB' });
+    expect(out.code).toBe(0);
+    expect(out.stdout).not.toContain('hunter2');
+    expect(parseYaml(out.stdout)).toMatchObject({ node: 'router', token: '<redacted>', interfaces: ['br0'], batchMaxCount: 500, spoolMaxBytes: '128MiB' });
+  });
+
+  it('reloads its configuration on SIGHUP and says what changed', async () => {
+    const { a } = topology();
+    const file = join(lab.dir, 'agent.yaml');
+    writeFileSync(file, 'interfaces: [eth0]\nlogLevel: info\n');
+    const agent = lab.agent(a, ['--config', file, ...agentArgs().filter((x) => x !== 'debug' && x !== '--log-level')]);
+    await agent.waitForLog((l) => l.msg === 'capture started' && l.interface === 'eth0');
+    writeFileSync(file, 'interfaces: [eth0, eth9]\nlogLevel: info\nneighborInterval: 10s\n');
+    agent.child.kill('SIGHUP');
+    const line = await agent.waitForLog((l) => l.msg === 'configuration reloaded');
+    expect(line.changes).toEqual([
+      { key: 'interfaces', from: ['eth0'], to: ['eth0', 'eth9'] },
+      { key: 'neighborInterval', from: '30s', to: '10s' },
+    ]);
+    await agent.waitForLog((l) => l.msg === 'configured interface is missing or down; waiting for it' && l.interface === 'eth9');
+    writeFileSync(file, 'interfaces: [eth0]\nbogus: 1\n');
+    agent.child.kill('SIGHUP');
+    await agent.waitForLog((l) => l.msg === 'configuration reload failed; keeping the running configuration');
+    expect(agent.child.exitCode).toBeNull();
   });
 });

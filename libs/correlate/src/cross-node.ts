@@ -22,6 +22,7 @@ import {
 } from '@neighwatch/model';
 import { boundIp, boundMac, claimedIp, isArp, isProxyAdvertisement, LLADDR_FIELD } from './binding';
 import { MATCH_HORIZON_US, MAX_SIGHTINGS_PER_FINGERPRINT, OBSERVER_BINDING_WINDOW_US, SKEW_WINDOW_US } from './constants';
+import { Eui64Memo } from './eui64';
 import { NO_FINDINGS } from './vantage';
 
 export interface CrossNodeOptions {
@@ -38,6 +39,10 @@ const MAX_OBSERVER_BINDINGS = 65_536;
 const MAX_QUEUED_SIGHTINGS = 1_000_000;
 /** Bound on remembered proxy advertisements (target, MAC). */
 const MAX_PROXIED = 65_536;
+/** Bounds on agent-less stations: how many, addresses per station, stations per address. */
+const MAX_STATIONS = 65_536;
+const MAX_STATION_ADDRESSES = 16;
+const MAX_STATIONS_PER_ADDRESS = 4;
 
 interface Sighting {
   obs: NeighborObservation;
@@ -92,6 +97,14 @@ export class CrossNodeCorrelator {
   private readonly macNodes = new Map<string, string>();
   private readonly observed = new Map<string, Map<string, ObserverBinding>>();
   private readonly proxied = new Map<string, number>();
+  /**
+   * Nodes without an agent, known by MAC ("stations"): the addresses each one claimed in
+   * frames consistent with themselves (claimed address = Ethernet source) received by some
+   * agent, plus IPv6 addresses whose EUI-64 interface ID names the MAC.
+   */
+  private readonly stations = new Map<string, NodeIndex>();
+  private readonly stationsOf = new Map<string, string[]>();
+  private readonly eui64 = new Eui64Memo();
 
   constructor(options: CrossNodeOptions = {}) {
     this.skewWindowUs = options.skewWindowUs ?? SKEW_WINDOW_US;
@@ -180,6 +193,7 @@ export class CrossNodeCorrelator {
     if (obs.direction !== 'sent') {
       const ip = boundIp(obs);
       if (ip !== null) {
+        this.noteStation(obs, ip);
         const binding: ObserverBinding = { mac: boundMac(obs), iface: obs.iface, timeUs: obs.timeUs, ref: obs.ref };
         this.remember(obs.node, ip, binding);
         out = this.checkBinding(out, obs.node, ip, binding, obs);
@@ -375,7 +389,7 @@ export class CrossNodeCorrelator {
     obs: NeighborObservation | null,
   ): Finding[] | null {
     const owned = this.owners.get(ip);
-    if (owned === undefined) return out;
+    if (owned === undefined) return this.checkStations(out, observer, ip, binding);
     const mac = binding.mac;
     const point: VantagePoint = { node: observer, iface: binding.iface };
     const evidence: EvidenceRef[] = binding.ref >= 0 ? [{ node: observer, iface: binding.iface, ref: binding.ref, timeUs: binding.timeUs }] : [];
@@ -423,6 +437,84 @@ export class CrossNodeCorrelator {
           timeUs: binding.timeUs,
           evidence: splitEvidence,
           summary: `${observer} reaches ${owner.node}'s IPv4 ${ip4} at ${mac4} but its IPv6 ${ip6} at ${mac6}`,
+        };
+        if (out === null) out = [];
+        out.push(finding);
+        break;
+      }
+    }
+    return out;
+  }
+
+  // ---- Agent-less nodes, grouped by MAC and EUI-64 --------------------------------------
+
+  /** Records which station (MAC without an inventory) claims `ip`, from a received frame. */
+  private noteStation(obs: NeighborObservation, ip: string): void {
+    if (this.owners.has(ip)) return;
+    if (obs.lladdr === null || obs.lladdr === obs.ethSrc) this.addStationAddress(obs.ethSrc, ip);
+    if (ip.indexOf(':') >= 0) {
+      const derived = this.eui64.macOf(ip);
+      if (derived !== null) this.addStationAddress(derived, ip);
+    }
+  }
+
+  private addStationAddress(mac: string, ip: string): void {
+    if (this.macNodes.has(mac)) return; // an agent's node: its inventory says what it owns
+    let owners = this.stationsOf.get(ip);
+    if (owners !== undefined && owners.includes(mac)) return;
+    let station = this.stations.get(mac);
+    if (station === undefined) {
+      if (this.stations.size >= MAX_STATIONS) {
+        const oldest = this.stations.keys().next().value;
+        if (oldest !== undefined) this.stations.delete(oldest);
+      }
+      this.stations.set(mac, (station = { macs: new Set([mac]), ipv4: [], ipv6: [] }));
+    }
+    const list = ip.indexOf(':') >= 0 ? station.ipv6 : station.ipv4;
+    if (list.length >= MAX_STATION_ADDRESSES) list.shift();
+    list.push(ip);
+    if (owners === undefined) {
+      if (this.stationsOf.size >= MAX_STATIONS) this.stationsOf.clear();
+      this.stationsOf.set(ip, (owners = []));
+    }
+    if (owners.length >= MAX_STATIONS_PER_ADDRESS) owners.shift();
+    owners.push(mac);
+  }
+
+  /**
+   * SPLIT_STACK for nodes without an agent: the same rule as for inventoried nodes, with the
+   * station's addresses. No BINDING_CONFLICT: a station's addresses are only what was seen,
+   * and a rewritten claim is seen as well (it makes the rewriting MAC a co-owner).
+   */
+  private checkStations(out: Finding[] | null, observer: string, ip: string, binding: ObserverBinding): Finding[] | null {
+    const owners = this.stationsOf.get(ip);
+    if (owners === undefined) return out;
+    const bindings = this.observed.get(observer);
+    if (bindings === undefined) return out;
+    const v6 = ip.indexOf(':') >= 0;
+    for (const station of owners) {
+      const index = this.stations.get(station);
+      if (index === undefined || this.macNodes.has(station)) continue;
+      for (const otherIp of v6 ? index.ipv4 : index.ipv6) {
+        const other = bindings.get(otherIp);
+        if (other === undefined || other.mac === binding.mac) continue;
+        if (Math.abs(other.timeUs - binding.timeUs) > this.observerBindingWindowUs) continue;
+        // Only the station's own MAC on one side: the other side is where its traffic goes astray.
+        if (other.mac !== station && binding.mac !== station) continue;
+        const [ip4, mac4, ip6, mac6] = v6 ? [otherIp, other.mac, ip, binding.mac] : [ip, binding.mac, otherIp, other.mac];
+        const evidence: EvidenceRef[] = [];
+        if (other.ref >= 0) evidence.push({ node: observer, iface: other.iface, ref: other.ref, timeUs: other.timeUs });
+        if (binding.ref >= 0) evidence.push({ node: observer, iface: binding.iface, ref: binding.ref, timeUs: binding.timeUs });
+        const finding: Finding = {
+          kind: 'SPLIT_STACK',
+          subject: station,
+          ip: ip4,
+          macs: [mac4, mac6],
+          node: null,
+          vantagePoints: [{ node: observer, iface: binding.iface }],
+          timeUs: binding.timeUs,
+          evidence,
+          summary: `${observer} reaches the node at ${station} (no agent) by IPv4 ${ip4} at ${mac4} but by IPv6 ${ip6} at ${mac6}`,
         };
         if (out === null) out = [];
         out.push(finding);

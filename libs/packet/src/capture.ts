@@ -35,6 +35,9 @@ export interface CaptureSummary {
 }
 
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
+/** Record headers 8 bytes longer than pcap's; only old Red Hat/SuSE tcpdump wrote them. */
+const PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
+const PCAP_MAGIC_MODIFIED_SWAPPED = 0x34cdb2a1;
 const SUPPORTED_LINK_TYPES = new Set([LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2]);
 const NEED_MORE = 1;
 const DONE = 2;
@@ -80,12 +83,14 @@ class CaptureStream {
       this.end -= this.start;
       this.start = 0;
     }
-    if (this.wanted > this.buf.length) {
-      const bigger = new Uint8Array(Math.max(this.wanted, this.buf.length * 2));
-      bigger.set(this.buf.subarray(0, this.end));
-      this.buf = bigger;
-    }
     while (this.end < this.wanted && !this.eof) {
+      if (this.end === this.buf.length) {
+        // A record larger than the buffer: grow by doubling as its bytes actually arrive, so
+        // a corrupt length field in a short file cannot make us allocate what it claims.
+        const bigger = new Uint8Array(Math.min(this.buf.length * 2, Math.max(this.wanted, this.buf.length)));
+        bigger.set(this.buf.subarray(0, this.end));
+        this.buf = bigger;
+      }
       const room = Math.min(this.chunkSize, this.buf.length - this.end);
       let n: number;
       try {
@@ -135,6 +140,9 @@ class CaptureStream {
           return this.fail('not-a-capture', `${this.path}: not a pcap or pcapng file (starts with 0x${first.toString(16).padStart(8, '0')})`, 0);
         }
         const header = parsePcapHeader(b, 0);
+        if (first === PCAP_MAGIC_MODIFIED || first === PCAP_MAGIC_MODIFIED_SWAPPED) {
+          return this.fail('unsupported-format', `${this.path}: "modified" pcap (Alexey Kuznetzov's patched libpcap): convert it with editcap -F pcap`, 0);
+        }
         if (!header) {
           return this.fail('not-a-capture', `${this.path}: not a pcap or pcapng file (starts with 0x${first.toString(16).padStart(8, '0')})`, 0);
         }
@@ -217,7 +225,8 @@ async function openStream(path: string, options: CaptureReadOptions): Promise<{ 
  * Reads a pcap or pcapng file, calling `onRecord` synchronously for each frame in file
  * order. The record object and its `data` view are reused: valid only during the call.
  * Return `false` from the callback to stop early. Never rejects for file problems: they come
- * back as `summary.error`, after every record before them was delivered.
+ * back as `summary.error`, after every record before them was delivered. An exception thrown
+ * by the callback rejects the promise (the file is closed first).
  */
 export async function readCapture(
   path: string,

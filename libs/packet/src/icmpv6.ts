@@ -17,12 +17,19 @@ const { decodeNdp } = ndpModule;
 const { IPPROTO_ICMPV6, ND_REDIRECT, ND_ROUTER_SOLICIT } = typesModule;
 const { toIPv6Bytes } = addrModule;
 
+/** One's-complement partial sum of big-endian 16-bit words (not folded; no overflow below 2^53). */
 function sumWords(b: Uint8Array, start: number, end: number, sum: number): number {
-  const evenEnd = start + ((end - start) & ~1);
   let i = start;
-  for (; i < evenEnd; i += 2) sum += (b[i] << 8) | b[i + 1];
-  if (i < end) sum += b[i] << 8;
-  return sum;
+  // Even and odd bytes summed separately, then combined: half the shifts of a word loop.
+  let hi = 0;
+  let lo = 0;
+  const pairs = start + ((end - start) & ~1);
+  for (; i < pairs; i += 2) {
+    hi += b[i];
+    lo += b[i + 1];
+  }
+  if (i < end) hi += b[i];
+  return sum + hi * 256 + lo;
 }
 
 function fold(sum: number): number {

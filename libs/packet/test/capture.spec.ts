@@ -120,6 +120,12 @@ describe('pcap reader', () => {
     expect((await readAll(file(Uint8Array.of(1, 2)))).summary.error).toMatchObject({ kind: 'not-a-capture' });
     expect((await readAll(join(dir, 'does-not-exist.pcap'))).summary.error).toMatchObject({ kind: 'not-found' });
     expect((await readAll(dir)).summary.error).toMatchObject({ kind: 'io' });
+    const modified = pcapFile({ le: true, ns: false, records: [] });
+    modified.set([0x34, 0xcd, 0xb2, 0xa1], 0);
+    expect((await readAll(file(modified))).summary.error).toMatchObject({ kind: 'unsupported-format' });
+    const v1 = pcapFile({ le: true, ns: false, records: [] });
+    v1[4] = 1;
+    expect((await readAll(file(v1))).summary.error).toMatchObject({ kind: 'unsupported-format' });
     const raw = file(pcapFile({ le: true, ns: false, linkType: 105, records: [{ sec: 1, frac: 0, data: SEED.ns }] }));
     expect((await readAll(raw)).summary.error).toMatchObject({ kind: 'unsupported-link-type' });
     const any = await readAll(raw, { anyLinkType: true });
@@ -280,5 +286,55 @@ describe('pcap writer', () => {
       expect(out).toContain('[bad icmp6 cksum 0x9157 -> 0xb998!]');
       expect(out).toContain('Request who-has 192.0.2.1 tell 192.0.2.104');
     }
+  });
+});
+
+describe('capture-file fuzz', () => {
+  it('never rejects on mutated pcap and pcapng files, and delivers records in order', async () => {
+    const seedValue = Number(process.env.PACKET_FUZZ_SEED ?? Math.floor(Math.random() * 0xffffffff));
+    let a = seedValue >>> 0;
+    const rnd = () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(a ^ (a >>> 15), a | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const int = (n: number) => Math.floor(rnd() * n);
+    const bases = [
+      pcapFile({ le: true, ns: false, records: [1, 2, 3].map((i) => ({ sec: i, frac: i, data: i === 2 ? SEED.ns : ARP })) }),
+      pcapFile({ le: false, ns: true, records: [1, 2].map((i) => ({ sec: i, frac: i, data: SEED.echo6 })) }),
+      concat(shb(true), idb(true, 1, { tsresol: 9 }), epb(true, 0, 5n, ARP), spb(true, SEED.ns), shb(false), idb(false, 113), epb(false, 0, 7n, ARP)),
+    ];
+    for (let i = 0; i < 400; i++) {
+      const bytes = bases[int(bases.length)].slice();
+      const cut = int(4) === 0 ? int(bytes.length) : bytes.length;
+      for (let k = 1 + int(6); k > 0; k--) bytes[int(bytes.length)] = int(3) === 0 ? 0xff : int(256);
+      const path = file(bytes.subarray(0, cut));
+      let last = 0;
+      let summary;
+      try {
+        summary = await readCapture(path, (r) => {
+          expect(r.index).toBe(last + 1);
+          last = r.index;
+          expect(r.data.length).toBeLessThanOrEqual(bytes.length);
+        }, { chunkSize: 1 + int(64) });
+      } catch (err) {
+        throw new Error(`seed ${seedValue}, file ${i}: ${(err as Error).stack}\n${Buffer.from(bytes.subarray(0, cut)).toString('hex')}`);
+      }
+      expect(summary.records).toBe(last);
+      if (summary.error) expect(summary.error).toBeInstanceOf(CaptureFileError);
+    }
+  }, 60_000);
+});
+
+describe('capture-file memory', () => {
+  it('does not allocate what a corrupt length field claims', async () => {
+    const header = pcapFile({ le: true, ns: false, records: [] });
+    const bogus = new Uint8Array(16 + 100);
+    new DataView(bogus.buffer).setUint32(8, 200 * 1024 * 1024, true); // claims 200 MiB
+    const before = process.memoryUsage().arrayBuffers;
+    const { summary } = await readAll(file(concat(header, bogus)), { chunkSize: 4096 });
+    expect(summary.error).toMatchObject({ kind: 'truncated', recordsBefore: 0 });
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 1024 * 1024);
   });
 });

@@ -17,6 +17,23 @@ describe('fingerprint: the same packet on both sides of a MAC-NAT bridge', () =>
     expect(fnv1a64Hex(new TextEncoder().encode('foobar'))).toBe('85944171f73967e8');
   });
 
+  it('hashes exactly the bytes the documented rule names (values are a stable contract)', () => {
+    // Independent BigInt FNV-1a over the rule's bytes, spelled out.
+    const fnv = (bytes: number[]) => {
+      let h = 0xcbf29ce484222325n;
+      for (const x of bytes) h = ((h ^ BigInt(x)) * 0x100000001b3n) & 0xffffffffffffffffn;
+      return h.toString(16).padStart(16, '0');
+    };
+    const ns = SEED.ns;
+    // 86 dd, IPv6 src+dst, ICMPv6 type+code, NS body after the checksum without the SLLAO.
+    const nsRule = [0x86, 0xdd, ...ns.subarray(22, 54), ns[54], ns[55], ...ns.subarray(58, 78)];
+    expect(fp(ns)).toBe(fnv(nsRule));
+    expect(fp(ns)).toBe('580b75237deec5e5');
+    const arp = arpRequest({ senderMac: VM, senderIp: '192.0.2.104', targetIp: '192.0.2.1' });
+    expect(fp(arp)).toBe(fnv([0x08, 0x06, 0, 1, 192, 0, 2, 104, 192, 0, 2, 1]));
+    expect(fp(arp)).toBe('f58c2d327252abe3');
+  });
+
   it('matches for the seed NS with its Ethernet source rewritten back to the VM, or re-tagged', () => {
     const vmSide = SEED.ns.slice();
     vmSide.set([0x00, 0x03, 0xff, 0x13, 0x7d, 0x75], 6); // what the VM sent before the bridge

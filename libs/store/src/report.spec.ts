@@ -62,6 +62,29 @@ describe('report', () => {
     expect(hourly.opened).toEqual([]);
   });
 
+  it('a range that cuts days in half counts whole days and the partial days at its edges', async () => {
+    const hourly = Array.from({ length: 72 }, (_, h) => ({ finding: finding('2001:db8::c', T0 + h * HOUR + 60_000_000) }));
+    await store.commitIngest({ observations: [], findings: hourly });
+    const range = { sinceUs: T0 + 12 * HOUR, untilUs: T0 + 2 * DAY + 6 * HOUR };
+
+    const byDay = await store.report({ ...range, bucket: 'day' });
+    expect(byDay.occurrences).toBe(42);
+    expect(byDay.timeline.map((p) => [(p.bucketStartUs - T0) / DAY, p.occurrences])).toEqual([
+      [0, 12],
+      [1, 24],
+      [2, 6],
+    ]);
+    expect(byDay.top[0].occurrencesInRange).toBe(42);
+
+    const byHour = await store.report({ ...range, bucket: 'hour' });
+    expect(byHour.occurrences).toBe(42);
+    expect(byHour.timeline).toHaveLength(42);
+    expect(byHour.timeline[0].bucketStartUs).toBe(T0 + 12 * HOUR);
+
+    const inOneDay = await store.report({ sinceUs: T0 + 30 * HOUR, untilUs: T0 + 40 * HOUR, bucket: 'day' });
+    expect(inOneDay.occurrences).toBe(10);
+  });
+
   it('a past range shows what was true then, not what is true now', async () => {
     await occurrences('2001:db8::a', T0, 5);
     const [a] = (await store.listMismatches({})).items;

@@ -165,6 +165,23 @@ describe('mismatch lifecycle', () => {
     expect((await store.eventsSince({ types: ['acknowledged', 'resolved'] })).map((e) => e.type)).toEqual(['acknowledged', 'resolved']);
   });
 
+  it('a unit with late and new findings reopens at the first new one and counts every hour', async () => {
+    await store.commitIngest({ observations: [], findings: [{ finding: finding('2001:db8::2', T0) }] });
+    await store.resolveQuiet(T0 + 2 * HOUR, HOUR);
+    const unit = [T0 + HOUR, T0 + 3 * HOUR, T0 + 3 * HOUR + 5, T0 + 5 * HOUR].map((t) => ({ finding: finding('2001:db8::2', t) }));
+    const r = await store.commitIngest({ observations: [], findings: unit });
+    expect(r.events.map((e) => [e.type, e.atUs])).toEqual([['reopened', T0 + 3 * HOUR]]);
+    const [m] = (await store.listMismatches({})).items;
+    expect(m).toMatchObject({ count: 5, firstSeenUs: T0, lastSeenUs: T0 + 5 * HOUR, state: 'open' });
+    const report = await store.report({ sinceUs: T0, untilUs: T0 + DAY, bucket: 'hour' });
+    expect(report.timeline.map((p) => [(p.bucketStartUs - T0) / HOUR, p.occurrences])).toEqual([
+      [0, 1],
+      [1, 1],
+      [3, 2],
+      [5, 1],
+    ]);
+  });
+
   it('acknowledging an unknown mismatch is a not-found error', async () => {
     await expect(store.acknowledge({ id: 4242, by: 'bob', note: '', atUs: T0 })).rejects.toBeInstanceOf(StoreNotFoundError);
     await expect(store.getMismatch(4242)).rejects.toBeInstanceOf(StoreNotFoundError);

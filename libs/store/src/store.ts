@@ -287,6 +287,10 @@ class SqliteStore implements Store {
         `INSERT INTO mismatch_occurrence (mismatch_id, hour_start_us, count) VALUES (?, ?, ?)
          ON CONFLICT (mismatch_id, hour_start_us) DO UPDATE SET count = mismatch_occurrence.count + excluded.count`,
       ),
+      upsertDailyOccurrence: db.prepare(
+        `INSERT INTO mismatch_daily_occurrence (mismatch_id, day_start_us, count) VALUES (?, ?, ?)
+         ON CONFLICT (mismatch_id, day_start_us) DO UPDATE SET count = mismatch_daily_occurrence.count + excluded.count`,
+      ),
       countEvidence: db.prepare<[number, string, string], { c: number }>(
         'SELECT COUNT(*) AS c FROM mismatch_evidence WHERE mismatch_id = ? AND node = ? AND iface = ?',
       ),
@@ -469,7 +473,13 @@ class SqliteStore implements Store {
     }
     for (const agg of folded.values()) {
       const id = this.upsertMismatch(agg, events);
-      for (const [hour, count] of agg.hours) this.sql.upsertOccurrence.run(id, hour, count);
+      const days = new Map<number, number>();
+      for (const [hour, count] of agg.hours) {
+        this.sql.upsertOccurrence.run(id, hour, count);
+        const day = Math.floor(hour / DAY_US) * DAY_US;
+        days.set(day, (days.get(day) ?? 0) + count);
+      }
+      for (const [day, count] of days) this.sql.upsertDailyOccurrence.run(id, day, count);
     }
 
     for (const r of unit.rejected ?? []) {
@@ -854,62 +864,77 @@ class SqliteStore implements Store {
     const listLimit = request.listLimit ?? 1000;
     const q = <T>(sql: Prisma.Sql) => this.prisma.$queryRaw<T[]>(sql);
     type Count = { key: string; occurrences: bigint | number; mismatches: bigint | number };
-    const inRange = Prisma.sql`o.hour_start_us >= ${since} AND o.hour_start_us < ${until}`;
+    type Ranked = { id: number; occurrences: bigint | number | null };
 
-    const [total, byKind, byNode, byIp, timeline, perMismatch, opened, resolved, statesThen] = await Promise.all([
-      q<{ total: bigint | number | null }>(Prisma.sql`SELECT SUM(o.count) AS total FROM mismatch_occurrence o WHERE ${inRange}`),
-      q<Count>(Prisma.sql`
-        SELECT m.kind AS key, SUM(o.count) AS occurrences, COUNT(DISTINCT m.id) AS mismatches
-        FROM mismatch_occurrence o JOIN mismatch m ON m.id = o.mismatch_id
-        WHERE ${inRange} GROUP BY m.kind ORDER BY occurrences DESC, key`),
-      q<Count>(Prisma.sql`
-        SELECT v.node AS key, SUM(o.count) AS occurrences, COUNT(DISTINCT o.mismatch_id) AS mismatches
-        FROM mismatch_occurrence o
-        JOIN (SELECT DISTINCT mismatch_id, node FROM mismatch_vantage_point) v ON v.mismatch_id = o.mismatch_id
-        WHERE ${inRange} GROUP BY v.node ORDER BY occurrences DESC, key`),
-      q<Count>(Prisma.sql`
-        SELECT m.ip AS key, SUM(o.count) AS occurrences, COUNT(DISTINCT m.id) AS mismatches
-        FROM mismatch_occurrence o JOIN mismatch m ON m.id = o.mismatch_id
-        WHERE ${inRange} AND m.ip IS NOT NULL GROUP BY m.ip ORDER BY occurrences DESC, key LIMIT ${listLimit}`),
-      q<{ bucket: bigint | number; kind: string; occurrences: bigint | number }>(Prisma.sql`
-        SELECT (o.hour_start_us / ${bucketUs}) * ${bucketUs} AS bucket, m.kind AS kind, SUM(o.count) AS occurrences
-        FROM mismatch_occurrence o JOIN mismatch m ON m.id = o.mismatch_id
-        WHERE ${inRange} GROUP BY (o.hour_start_us / ${bucketUs}) * ${bucketUs}, m.kind ORDER BY bucket, kind`),
-      q<{ id: number; occurrences: bigint | number }>(Prisma.sql`
-        SELECT o.mismatch_id AS id, SUM(o.count) AS occurrences FROM mismatch_occurrence o
-        WHERE ${inRange} GROUP BY o.mismatch_id ORDER BY occurrences DESC, id`),
-      q<{ id: number }>(Prisma.sql`
-        SELECT id FROM mismatch WHERE first_seen_us >= ${since} AND first_seen_us < ${until}
-        ORDER BY first_seen_us, id LIMIT ${listLimit}`),
-      q<{ id: number }>(Prisma.sql`
-        SELECT mismatch_id AS id, MAX(at_us) AS at FROM mismatch_state_change
-        WHERE reason = 'resolved' AND at_us >= ${since} AND at_us < ${until}
-        GROUP BY mismatch_id ORDER BY at, id LIMIT ${listLimit}`),
-      // The state each mismatch was in at the end of the range: its last change before then.
-      q<{ id: number; state: string }>(Prisma.sql`
-        SELECT mismatch_id AS id, state FROM (
-          SELECT mismatch_id, state, ROW_NUMBER() OVER (PARTITION BY mismatch_id ORDER BY at_us DESC, id DESC) AS rn
-          FROM mismatch_state_change WHERE at_us < ${until}
-        ) latest WHERE rn = 1`),
-    ]);
+    // Whole UTC days inside the range come from the daily table, the partial days at its
+    // edges from the hourly one: a 30-day range reads ~30 rows per mismatch, not ~720.
+    const firstDay = BigInt(Math.ceil(request.sinceUs / DAY_US) * DAY_US);
+    const endDay = BigInt(Math.floor(request.untilUs / DAY_US) * DAY_US);
+    const wholeDays = firstDay < endDay;
+    const [dayFrom, dayTo] = wholeDays ? [firstDay, endDay] : [0n, 0n];
+    const [headTo, tailFrom] = wholeDays ? [firstDay, endDay] : [until, until];
+    const mixed = Prisma.sql`
+      SELECT mismatch_id, day_start_us AS t, count FROM mismatch_daily_occurrence WHERE day_start_us >= ${dayFrom} AND day_start_us < ${dayTo}
+      UNION ALL
+      SELECT mismatch_id, hour_start_us AS t, count FROM mismatch_occurrence WHERE hour_start_us >= ${since} AND hour_start_us < ${headTo}
+      UNION ALL
+      SELECT mismatch_id, hour_start_us AS t, count FROM mismatch_occurrence WHERE hour_start_us >= ${tailFrom} AND hour_start_us < ${until}`;
+    const hourly = Prisma.sql`SELECT mismatch_id, hour_start_us AS t, count FROM mismatch_occurrence WHERE hour_start_us >= ${since} AND hour_start_us < ${until}`;
+    // Occurrences per mismatch in the range: every other aggregate starts from these.
+    const per = Prisma.sql`occ AS (${mixed}), per AS (SELECT mismatch_id, SUM(count) AS occ FROM occ GROUP BY mismatch_id)`;
+    // The state each mismatch was in at the end of the range: its last change before then.
+    const latest = Prisma.sql`latest AS (
+      SELECT mismatch_id, state FROM (
+        SELECT mismatch_id, state, ROW_NUMBER() OVER (PARTITION BY mismatch_id ORDER BY at_us DESC, id DESC) AS rn
+        FROM mismatch_state_change WHERE at_us < ${until}
+      ) ranked WHERE rn = 1)`;
 
-    const stateAt = new Map(statesThen.map((r) => [Number(r.id), r.state as MismatchState]));
-    const stillOpenIds = statesThen
-      .filter((r) => r.state !== 'resolved')
-      .map((r) => Number(r.id))
-      .sort((a, b) => a - b)
-      .slice(0, listLimit);
-    const topIds = perMismatch.slice(0, top).map((r) => Number(r.id));
-    const wanted = new Set([...topIds, ...opened.map((r) => Number(r.id)), ...resolved.map((r) => Number(r.id)), ...stillOpenIds]);
-    const rows = await this.mismatchesById([...wanted]);
-    const inRangeCount = new Map(perMismatch.map((r) => [Number(r.id), n(r.occurrences)]));
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    const asOfUntil = (id: number): ReportMismatch | null => {
-      const row = byId.get(id);
-      if (!row) return null;
-      return { ...toMismatchRow(row), state: stateAt.get(id) ?? (row.state as MismatchState), occurrencesInRange: inRangeCount.get(id) ?? 0 };
-    };
-    const list = (ids: number[]) => ids.map(asOfUntil).filter((m): m is ReportMismatch => m !== null);
+    const total = await q<{ total: bigint | number | null }>(Prisma.sql`WITH occ AS (${mixed}) SELECT SUM(count) AS total FROM occ`);
+    const byKind = await q<Count>(Prisma.sql`WITH ${per}
+      SELECT m.kind AS key, SUM(per.occ) AS occurrences, COUNT(*) AS mismatches
+      FROM per JOIN mismatch m ON m.id = per.mismatch_id GROUP BY m.kind ORDER BY occurrences DESC, key`);
+    const byNode = await q<Count>(Prisma.sql`WITH ${per}
+      SELECT v.node AS key, SUM(per.occ) AS occurrences, COUNT(*) AS mismatches
+      FROM per JOIN (SELECT DISTINCT mismatch_id, node FROM mismatch_vantage_point) v ON v.mismatch_id = per.mismatch_id
+      GROUP BY v.node ORDER BY occurrences DESC, key`);
+    const byIp = await q<Count>(Prisma.sql`WITH ${per}
+      SELECT m.ip AS key, SUM(per.occ) AS occurrences, COUNT(*) AS mismatches
+      FROM per JOIN mismatch m ON m.id = per.mismatch_id WHERE m.ip IS NOT NULL
+      GROUP BY m.ip ORDER BY occurrences DESC, key LIMIT ${listLimit}`);
+    const timeline = await q<{ bucket: bigint | number; kind: string; occurrences: bigint | number }>(Prisma.sql`
+      SELECT (o.t / ${bucketUs}) * ${bucketUs} AS bucket, m.kind AS kind, SUM(o.count) AS occurrences
+      FROM (${request.bucket === 'day' ? mixed : hourly}) o JOIN mismatch m ON m.id = o.mismatch_id
+      GROUP BY (o.t / ${bucketUs}) * ${bucketUs}, m.kind ORDER BY bucket, kind`);
+    const topRows = await q<Ranked>(Prisma.sql`WITH ${per}
+      SELECT mismatch_id AS id, occ AS occurrences FROM per ORDER BY occ DESC, mismatch_id LIMIT ${top}`);
+    const opened = await q<Ranked>(Prisma.sql`WITH ${per}
+      SELECT m.id AS id, per.occ AS occurrences FROM mismatch m LEFT JOIN per ON per.mismatch_id = m.id
+      WHERE m.first_seen_us >= ${since} AND m.first_seen_us < ${until} ORDER BY m.first_seen_us, m.id LIMIT ${listLimit}`);
+    const resolved = await q<Ranked>(Prisma.sql`WITH ${per}, resolved AS (
+        SELECT mismatch_id, MAX(at_us) AS at FROM mismatch_state_change
+        WHERE reason = 'resolved' AND at_us >= ${since} AND at_us < ${until} GROUP BY mismatch_id)
+      SELECT r.mismatch_id AS id, per.occ AS occurrences FROM resolved r LEFT JOIN per ON per.mismatch_id = r.mismatch_id
+      ORDER BY r.at, r.mismatch_id LIMIT ${listLimit}`);
+    const stillOpen = await q<Ranked>(Prisma.sql`WITH ${per}, ${latest}
+      SELECT l.mismatch_id AS id, per.occ AS occurrences FROM latest l LEFT JOIN per ON per.mismatch_id = l.mismatch_id
+      WHERE l.state <> 'resolved' ORDER BY l.mismatch_id LIMIT ${listLimit}`);
+
+    const ranked = [topRows, opened, resolved, stillOpen];
+    const ids = [...new Set(ranked.flat().map((r) => Number(r.id)))];
+    const rows = new Map((await this.mismatchesById(ids)).map((r) => [r.id, r]));
+    const stateAt = new Map<number, MismatchState>();
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      const chunk = ids.slice(i, i + ID_CHUNK);
+      const states = await q<{ id: number; state: string }>(Prisma.sql`WITH ${latest}
+        SELECT mismatch_id AS id, state FROM latest WHERE mismatch_id IN (${Prisma.join(chunk)})`);
+      for (const st of states) stateAt.set(Number(st.id), st.state as MismatchState);
+    }
+    const list = (rs: Ranked[]): ReportMismatch[] =>
+      rs.flatMap((r) => {
+        const row = rows.get(Number(r.id));
+        if (!row) return [];
+        return [{ ...toMismatchRow(row), state: stateAt.get(row.id) ?? (row.state as MismatchState), occurrencesInRange: n(r.occurrences) }];
+      });
     const countBy = (rs: Count[]): CountBy[] => rs.map((r) => ({ key: r.key, occurrences: n(r.occurrences), mismatches: n(r.mismatches) }));
 
     return {
@@ -921,10 +946,10 @@ class SqliteStore implements Store {
       byNode: countBy(byNode),
       byIp: countBy(byIp),
       timeline: timeline.map((t): TimelinePoint => ({ bucketStartUs: n(t.bucket), kind: t.kind as MismatchKind, occurrences: n(t.occurrences) })),
-      top: list(topIds),
-      opened: list(opened.map((r) => Number(r.id))),
-      resolved: list(resolved.map((r) => Number(r.id))),
-      stillOpen: list(stillOpenIds),
+      top: list(topRows),
+      opened: list(opened),
+      resolved: list(resolved),
+      stillOpen: list(stillOpen),
     };
   }
 

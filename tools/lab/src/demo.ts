@@ -15,7 +15,7 @@ import { FIELD_KINDS } from './expectations';
 import { labDown, labStatus, labTraffic, labUp, neighbors } from './lab';
 import { formatPingResults, type PingResult } from './ping';
 import { freePort, waitForPort } from './processes';
-import { LabStack, neighwatchUsable, REPO_ROOT } from './stack';
+import { LabStack } from './stack';
 import { conclusion, toMismatchView, toNodeView } from './story';
 import { LAB_ADDRESSES, LAB_ROLES, labTopology, type LabVariant } from './topology';
 
@@ -77,26 +77,6 @@ async function printRouterNeighbors(prefix: string): Promise<void> {
   }
 }
 
-/** Only the lab: used while the binaries are not built or not yet real. */
-async function labOnly(args: DemoArgs): Promise<void> {
-  step(`neighwatch is not built yet: showing the lab only (${args.variant} variant)`);
-  await labUp({ prefix: args.prefix, variant: args.variant, log: note });
-  try {
-    step('The VM pings the router');
-    printPings(await labTraffic({ prefix: args.prefix }));
-    await printRouterNeighbors(args.prefix);
-    const sample = join(REPO_ROOT, 'apps/cli/samples/field-case.pcap');
-    if (existsSync(sample) && existsSync(join(REPO_ROOT, 'dist/apps/cli/main.js'))) {
-      step('neighwatch analyze on a capture of the field case');
-      const analyze = await run(process.execPath, [join(REPO_ROOT, 'bin/neighwatch.js'), 'analyze', sample], { allowFailure: true });
-      out(analyze.stdout.trimEnd());
-      if (analyze.stderr.trim()) note(analyze.stderr.trim());
-    }
-  } finally {
-    await labDown({ prefix: args.prefix, log: note });
-  }
-}
-
 async function fullRun(args: DemoArgs): Promise<void> {
   const dir = resolve(args.dir);
   const shown = relative(process.cwd(), dir) || '.';
@@ -125,7 +105,7 @@ async function fullRun(args: DemoArgs): Promise<void> {
     step(`2. neighwatch: a collector (database ${relative(process.cwd(), stack.files.database)}) and an agent in each namespace`);
     await stack.startCollector();
     stack.startAgents();
-    await stack.waitForNodes(LAB_ROLES, NODES_TIMEOUT_MS);
+    await stack.waitForAgentsReady(NODES_TIMEOUT_MS);
     out(`   agents connected: ${LAB_ROLES.join(', ')}`);
 
     step('3. The VM pings the router (neighbor caches flushed first, so ARP and NDP happen)');
@@ -171,8 +151,7 @@ async function fullRun(args: DemoArgs): Promise<void> {
 async function main(): Promise<void> {
   const args = parseDemoArgs(process.argv.slice(2));
   if (process.getuid?.() !== 0) throw new Error('the demo builds network namespaces: run it as root');
-  if (await neighwatchUsable()) await fullRun(args);
-  else await labOnly(args);
+  await fullRun(args);
 }
 
 main().then(

@@ -2,9 +2,12 @@
  * The lab on its own (no agent, collector or CLI): the field variant shows the field
  * symptom, the wired variant does not, and `down` leaves nothing behind.
  */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { labDown, labStatus, labTraffic, labUp, namespacesWithPrefix, neighbors } from './lab';
+import { labDown, labStatus, labTraffic, labUp, namespacesWithPrefix, neighbors, stateDir } from './lab';
 import { LAB_ADDRESSES, LAB_MACS, labTopology } from './topology';
 
 const prefix = `nwl${process.pid}-`;
@@ -60,8 +63,19 @@ describe('lab (wired variant: plain bridge)', () => {
     expect(await lladdrOf(LAB_ADDRESSES.vmIPv6)).toBe(LAB_MACS.vm);
   });
 
-  it('down removes every namespace, also when called twice', async () => {
+  it('down cleans up after a crash: processes left in the namespaces, state directory gone', async () => {
+    // What a killed demo leaves behind: a process inside a lab namespace, no state to go by.
+    const orphan = spawn('ip', ['netns', 'exec', topology.namespaces.vm, 'sleep', '300'], { stdio: 'ignore', detached: true });
+    const exited = new Promise((resolve) => orphan.once('exit', resolve));
+    await rm(stateDir(prefix), { recursive: true, force: true });
     expect((await labDown({ prefix })).sort()).toEqual(Object.values(topology.namespaces).sort());
+    await exited;
+    expect(orphan.exitCode ?? orphan.signalCode).toBe('SIGTERM');
+    expect(await namespacesWithPrefix(prefix)).toEqual([]);
+    expect(existsSync(stateDir(prefix))).toBe(false);
+  });
+
+  it('down is idempotent', async () => {
     expect(await labDown({ prefix })).toEqual([]);
     expect(await namespacesWithPrefix(prefix)).toEqual([]);
   });

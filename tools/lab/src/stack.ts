@@ -242,6 +242,23 @@ export class LabStack {
     );
   }
 
+  /**
+   * Ready to observe: every lab agent is connected (`neighwatch nodes`) and has logged
+   * "capture started" for each of its interfaces, so no frame of the traffic that
+   * follows is missed.
+   */
+  async waitForAgentsReady(timeoutMs: number): Promise<void> {
+    await this.waitForNodes(LAB_ROLES, timeoutMs);
+    const interfaces = captureInterfaces(this.topology);
+    for (const role of LAB_ROLES) {
+      const agent = this.agents.get(role);
+      if (!agent) throw new Error(`no agent started for ${role}`);
+      for (const iface of interfaces[role]) {
+        await agent.waitForLog(new RegExp(`"msg":"capture started"[^\\n]*"interface":"${iface}"`), timeoutMs);
+      }
+    }
+  }
+
   /** Polls `neighwatch mismatches` until every kind is stored; returns the rows. */
   async waitForKinds(kinds: readonly string[], timeoutMs: number): Promise<MismatchRow[]> {
     let last: MismatchRow[] = [];
@@ -315,14 +332,4 @@ function writeSecret(path: string, text: string): void {
 /** Builds the three binaries from the current sources (esbuild, ~1 s each). */
 export async function buildBinaries(): Promise<void> {
   for (const app of ['agent', 'collector', 'cli']) await run(process.execPath, [join(REPO_ROOT, 'tools/build.mjs'), app], { timeoutMs: 120_000 });
-}
-
-/** Are the agent and the collector real (built, and they take --config)? */
-export async function neighwatchUsable(): Promise<boolean> {
-  for (const app of ['agent', 'collector', 'cli']) if (!existsSync(join(REPO_ROOT, 'dist/apps', app, 'main.js'))) return false;
-  for (const bin of [BIN.collector, BIN.agent]) {
-    const help = await run(process.execPath, [bin, '--help'], { allowFailure: true, timeoutMs: 15_000 });
-    if (help.code !== 0 || !help.stdout.includes('--config')) return false;
-  }
-  return true;
 }

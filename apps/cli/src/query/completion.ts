@@ -20,10 +20,12 @@ export interface CompletionEntry {
   options: { flags: string[]; description: string; values: string[] | 'file' | 'any' | null }[];
   /** Completes its argument with mismatch ids. */
   takesId: boolean;
+  /** Takes file names as arguments (e.g. `analyze FILE…`). */
+  takesFiles: boolean;
   subcommands: { name: string; description: string }[];
 }
 
-const FILE_OPTIONS = new Set(['--output', '--tls-ca', '--tls-cert', '--tls-key']);
+const FILE_OPTIONS = new Set(['--output', '--tls-ca', '--tls-cert', '--tls-key', '--token-file']);
 
 function optionValues(option: Option): string[] | 'file' | 'any' | null {
   if (!option.required && !option.optional) return null; // a boolean flag
@@ -47,6 +49,7 @@ export function completionEntries(root: Command): CompletionEntry[] {
       description: command.description(),
       options,
       takesId: command.registeredArguments.some((a) => a.name() === 'id'),
+      takesFiles: command.registeredArguments.some((a) => /file/.test(a.name())),
       subcommands: command.commands.map((c) => ({ name: c.name(), description: c.description() })),
     });
     for (const sub of command.commands) walk(sub, [...path, sub.name()]);
@@ -55,8 +58,9 @@ export function completionEntries(root: Command): CompletionEntry[] {
   return entries;
 }
 
+/** One short line for a menu: without the "(env …, default …)" notes, at most 70 characters. */
 const shortDescription = (text: string) => {
-  const cut = text.split(/ \(|: |; /)[0];
+  const cut = text.replace(/ \((env|default|choices)[^)]*\)/g, '').split('; ')[0];
   return cut.length > 70 ? `${cut.slice(0, 69)}…` : cut;
 };
 
@@ -68,7 +72,7 @@ export function bashCompletion(root: Command): string {
   const cases = entries
     .map((e) => {
       const words = [...e.subcommands.map((s) => s.name), ...e.options.flatMap((o) => o.flags)];
-      return `    "${e.path.join(' ')}") words="${words.join(' ')}"; takes_id=${e.takesId ? 1 : 0} ;;`;
+      return `    "${e.path.join(' ')}") words="${words.join(' ')}"; takes_id=${e.takesId ? 1 : e.takesFiles ? 2 : 0} ;;`;
     })
     .join('\n');
   const valueCases = new Map<string, string>();
@@ -111,6 +115,10 @@ ${valueLines}
   takes_id="$(_neighwatch_takes_id "$path")"
   if [[ "$cur" != -* && "$takes_id" == 1 && $positional -eq 0 ]]; then
     COMPREPLY=($(compgen -W "$(${ID_LOOKUP})" -- "$cur"))
+    return
+  fi
+  if [[ "$cur" != -* && "$takes_id" == 2 ]]; then
+    COMPREPLY=($(compgen -f -- "$cur"))
     return
   fi
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
@@ -167,7 +175,7 @@ ${e.subcommands.map((s) => `        ${s.name}) ${fn([...e.path, s.name])} ;;`).j
   esac
 }`;
     }
-    const idSpec = e.takesId ? `\n    '1:mismatch id:_neighwatch_ids' \\` : '';
+    const idSpec = e.takesId ? `\n    '1:mismatch id:_neighwatch_ids' \\` : e.takesFiles ? `\n    '*:file:_files' \\` : '';
     return `${fn(e.path)}() {
   _arguments \\${idSpec}
 ${specs.join(' \\\n')}

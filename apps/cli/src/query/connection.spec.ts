@@ -32,6 +32,13 @@ describe('resolveConnection', () => {
       timeoutMs: 500,
     });
   });
+  it('reads the token from a file when none is given', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-cli-'));
+    writeFileSync(join(dir, 'token'), 'file-token\n');
+    expect(resolveConnection({ tokenFile: join(dir, 'token') }, {}).token).toBe('file-token');
+    expect(resolveConnection({}, { NEIGHWATCH_TOKEN_FILE: join(dir, 'token') }).token).toBe('file-token');
+    expect(resolveConnection({ token: 'flag', tokenFile: join(dir, 'token') }, {}).token).toBe('flag');
+  });
   it('turns TLS on when any TLS option is given, reading the files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nw-cli-'));
     writeFileSync(join(dir, 'ca.pem'), 'CA');

@@ -43,6 +43,7 @@ export interface ConnectionSettings {
 export interface ConnectionFlags {
   collector?: string;
   token?: string;
+  tokenFile?: string;
   tlsCa?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -50,13 +51,14 @@ export interface ConnectionFlags {
   timeout?: string;
 }
 
-export const CONNECTION_OPTION_NAMES = ['--collector', '--token', '--tls-ca', '--tls-cert', '--tls-key', '--tls-server-name', '--timeout'];
+export const CONNECTION_OPTION_NAMES = ['--collector', '--token', '--token-file', '--tls-ca', '--tls-cert', '--tls-key', '--tls-server-name', '--timeout'];
 
 /** Adds the connection flags to a command that talks to the collector. */
 export function addConnectionOptions(command: Command): Command {
   return command
     .option('--collector <host:port>', `collector Query address (env NEIGHWATCH_COLLECTOR, default ${DEFAULT_COLLECTOR})`)
     .option('--token <token>', 'read token, sent as "authorization: Bearer <token>" (env NEIGHWATCH_TOKEN)')
+    .option('--token-file <file>', 'file holding the read token, used when no token is given (env NEIGHWATCH_TOKEN_FILE)')
     .option('--tls-ca <file>', 'CA certificate (PEM) to verify the collector; enables TLS (env NEIGHWATCH_TLS_CA)')
     .option('--tls-cert <file>', 'client certificate (PEM) for mutual TLS (env NEIGHWATCH_TLS_CERT)')
     .option('--tls-key <file>', 'client private key (PEM) for mutual TLS (env NEIGHWATCH_TLS_KEY)')
@@ -98,7 +100,9 @@ function readPem(path: string | undefined, option: string): Buffer | undefined {
 
 export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): ConnectionSettings {
   const collector = normalizeCollectorAddress(flags.collector ?? env.NEIGHWATCH_COLLECTOR ?? DEFAULT_COLLECTOR);
-  const token = flags.token ?? env.NEIGHWATCH_TOKEN ?? undefined;
+  let token = flags.token ?? env.NEIGHWATCH_TOKEN ?? undefined;
+  const tokenFile = flags.tokenFile ?? env.NEIGHWATCH_TOKEN_FILE;
+  if (!token && tokenFile) token = readPem(tokenFile, '--token-file')?.toString('utf8').trim();
   const timeoutText = flags.timeout ?? env.NEIGHWATCH_TIMEOUT;
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   if (timeoutText !== undefined) {
@@ -168,7 +172,7 @@ export class GrpcQueryApi implements QueryApi {
     const { collector, timeoutMs } = this.settings;
     return new Promise<T>((resolve, reject) => {
       invoke(this.metadata(), { deadline: Date.now() + timeoutMs }, (error, value) => {
-        if (error) reject(isServiceError(error) ? fromGrpcError(error, { collector, subject, timeoutMs }) : error);
+        if (error) reject(isServiceError(error) ? fromGrpcError(error, { collector, subject, timeoutMs, tls: Boolean(this.settings.tls) }) : error);
         else resolve(value as T);
       });
     });
@@ -206,7 +210,7 @@ export class GrpcQueryApi implements QueryApi {
               details: describeChannelFailure(this.client),
               metadata: new grpc.Metadata(),
             }),
-            { collector: this.settings.collector },
+            { collector: this.settings.collector, tls: Boolean(this.settings.tls) },
           ),
         );
       });

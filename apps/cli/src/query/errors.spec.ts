@@ -26,6 +26,17 @@ describe('gRPC status → exit code and one line', () => {
   });
 });
 
+describe('unreachable without a reason', () => {
+  it('drops grpc-js noise and suggests TLS options when none were given', () => {
+    const error = grpcError(status.UNAVAILABLE, 'No connection established. Last error: Failed to connect (2026-11-26T12:21:15.219Z). Resolution note: ');
+    const plain = fromGrpcError(error, { collector: '127.0.0.1:50051', tls: false });
+    expect(plain.message).toBe(
+      'collector at 127.0.0.1:50051 is not reachable (No connection established. Last error: Failed to connect): is neighwatch-collector running, and is the address right? If it serves TLS, pass --tls-ca (and --tls-server-name).',
+    );
+    expect(fromGrpcError(error, { collector: 'c:1', tls: true }).message).not.toContain('--tls-ca');
+  });
+});
+
 describe('exitCodeFor', () => {
   it('uses the CliError code', () => {
     expect(exitCodeFor(usageError('bad'))).toBe(2);

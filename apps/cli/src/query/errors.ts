@@ -43,6 +43,16 @@ export interface CallContext {
   subject?: string;
   /** The deadline in milliseconds, for DEADLINE_EXCEEDED. */
   timeoutMs?: number;
+  /** Whether the call used TLS (a plaintext call to a TLS port fails without a clear reason). */
+  tls?: boolean;
+}
+
+/** grpc-js details carry timestamps and empty notes ("… (2026-11-26T12:21:15Z). Resolution note:"). */
+function tidy(details: string): string {
+  return details
+    .replace(/\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, '')
+    .replace(/\s*Resolution note:\s*$/, '')
+    .replace(/[.\s]+$/, '');
 }
 
 /**
@@ -51,7 +61,7 @@ export interface CallContext {
  */
 export function fromGrpcError(error: ServiceError, context: CallContext): CliError {
   const at = `collector at ${context.collector}`;
-  const details = (error.details || error.message || '').trim();
+  const details = tidy((error.details || error.message || '').trim());
   switch (error.code) {
     case status.UNAVAILABLE: {
       if (/ECONNREFUSED|connection refused/i.test(details)) {
@@ -66,7 +76,8 @@ export function fromGrpcError(error: ServiceError, context: CallContext): CliErr
           `${at}: TLS handshake failed (${details}): check --tls-ca, --tls-cert, --tls-key and --tls-server-name, or drop them if the collector listens in plaintext`,
         );
       }
-      return new CliError(ExitCode.unreachable, `${at} is not reachable (${details || 'unavailable'}): is neighwatch-collector running, and is the address right?`);
+      const tlsHint = context.tls === false ? ' If it serves TLS, pass --tls-ca (and --tls-server-name).' : '';
+      return new CliError(ExitCode.unreachable, `${at} is not reachable (${details || 'unavailable'}): is neighwatch-collector running, and is the address right?${tlsHint}`);
     }
     case status.DEADLINE_EXCEEDED:
       return new CliError(

@@ -85,6 +85,8 @@ export interface StartOptions {
   /** Defaults to a tokens file with vm, host, router and one read token. */
   tokens?: object;
   database?: string;
+  /** Node options before the script (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 export function tempDir(prefix = 'nwc-'): { dir: string; remove: () => void } {
@@ -100,6 +102,7 @@ export async function startCollector(options: StartOptions): Promise<CollectorPr
     JSON.stringify(options.tokens ?? { agents: { vm: TOKENS.vm, host: TOKENS.host, router: TOKENS.router }, readTokens: [TOKENS.read] }),
   );
   const args = [
+    ...(options.nodeArgs ?? []),
     BIN,
     '--listen',
     '127.0.0.1:0',
