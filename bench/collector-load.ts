@@ -215,6 +215,7 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
     watch = query.Watch({ kinds: ['MISMATCH_KIND_LLADDR_MISMATCH'], node: 'probe' }, bearer(TOKENS.read));
     watch.on('error', () => undefined);
     watch.on('data', (e: MismatchEvent__Output) => {
+      if (process.env.BENCH_SAMPLES && e.mismatch) process.stderr.write(`event ${e.type} ${e.mismatch.kind} ${e.mismatch.ip} ${e.mismatch.subject}\n`);
       const at = e.mismatch ? sentAt.get(e.mismatch.ip) : undefined;
       if (at !== undefined) {
         latencies.push((Date.now() * 1000 - at) / 1000);
@@ -225,10 +226,9 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
     probe.hello('probe');
     let seq = (await probe.next((m) => m.body === 'helloReply')).helloReply!.committedSequence;
     let n = 0;
-    await new Promise((r) => setTimeout(r, 2000)); // let the background load reach steady state
     probeTimer = setInterval(() => {
       n++;
-      const ip = `2001:db8:ffff::${(n >> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
+      const ip = `2001:db8:ffff::${(n & 0xffff).toString(16)}`;
       const frame = encodeNdp({
         ethSrc: '02:00:00:00:ff:01',
         ethDst: '02:00:00:00:ff:02',

@@ -8,7 +8,7 @@
  * Results and the machine they came from: bench/store.md.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { openStore, type FindingRecord, type ObservationRecord, type Store } from '../libs/store/src/index.ts';
@@ -122,9 +122,11 @@ async function latency(label: string, fn: () => Promise<unknown>) {
 async function queries() {
   const file = join(dir, 'seeded.db');
   let store: Store = await openStore({ file });
+  const cpu = process.cpuUsage();
   const seeded = await seed(store, { occurrences: OCCURRENCES, bindings: BINDINGS, days: 30 });
+  const c = cpuSeconds(cpu);
   await store.close();
-  console.log(`seeded ${fmt(OCCURRENCES)} occurrences (2,000 mismatches) + ${fmt(BINDINGS)} bindings over 30 days through commitIngest in ${seeded.seconds.toFixed(1)} s (${fmt(OCCURRENCES / seeded.seconds)} findings/s incl. bindings); file ${(statSync(file).size / 1e6).toFixed(0)} MB`);
+  console.log(`seeded ${fmt(OCCURRENCES)} occurrences (2,000 mismatches) + ${fmt(BINDINGS)} bindings over 30 days through commitIngest in ${seeded.seconds.toFixed(1)} s wall, ${c.toFixed(1)} CPU-s; file ${(statSync(file).size / 1e6).toFixed(0)} MB`);
   store = await openStore({ file }); // a restarted collector: cold caches
   const until = seeded.endUs;
   const first = (await store.listMismatches({ state: 'all' }, { limit: 1 })).items[0];
@@ -143,7 +145,7 @@ async function queries() {
 }
 
 try {
-  console.log(`node ${process.version}, ${quick ? 'quick' : 'full'} run`);
+  console.log(`node ${process.version}, ${quick ? 'quick' : 'full'} run, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   await ingest('observations only', false);
   await ingest('with findings', true);
   await prismaCreateMany();

@@ -21,6 +21,9 @@ import { captureHelperMain, HELPER_FRAME, HELPER_FRAME_HEADER, HELPER_STATUS, ty
 const NDP = 'icmp6 and ip6[40] >= 133 and ip6[40] <= 137';
 export const CAPTURE_FILTER = `arp or (${NDP}) or (vlan and (arp or (${NDP})))`;
 
+/** Longest a frame waits in the helper before it is written to the agent. */
+const HELPER_COALESCE_MS = 5;
+
 /** pcap link types by cap's names. */
 const LINK_TYPES: Record<string, number> = { ETHERNET: 1, LINKTYPE_LINUX_SLL: 113 };
 
@@ -87,8 +90,9 @@ export class CaptureManager {
   private start(): void {
     const { log } = this.options;
     const capPath = this.options.capModulePath ?? createRequire(import.meta.url).resolve('cap');
-    const source = `(${captureHelperMain.toString()})(require, ${JSON.stringify(capPath)}, ${this.options.maxQueuedBytes ?? 16 * 2 ** 20})`;
-    const child = spawn(process.execPath, ['--max-old-space-size=32', '-e', source], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const source = `(${captureHelperMain.toString()})(require, ${JSON.stringify(capPath)}, ${this.options.maxQueuedBytes ?? 16 * 2 ** 20}, ${HELPER_COALESCE_MS})`;
+    // A small heap: the helper only copies frames into a pipe.
+    const child = spawn(process.execPath, ['--max-old-space-size=32', '--max-semi-space-size=1', '-e', source], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     this.remainder = undefined;
     this.byId.clear();

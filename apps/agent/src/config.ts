@@ -50,10 +50,10 @@ export const agentSchema = defineConfig({
   metricsListen: field.string({ default: 'off', doc: 'host:port of the Prometheus text endpoint (/metrics), or off', validate: checkListen }),
   snaplen: field.integer({ default: 256, min: 128, max: 65535, doc: 'bytes of each frame kept as evidence' }),
   captureBufferSize: field.size({
-    default: '16MiB',
+    default: '8MiB',
     min: '256KiB',
     max: '1GiB',
-    doc: 'libpcap kernel ring per interface. cap fixes the snap length at 65535, so on interfaces with offloads each ring slot takes 64 KiB: 16MiB holds 256 frames',
+    doc: 'libpcap buffer per interface. cap fixes the snap length at 65535, so on interfaces with offloads it holds size/64KiB frames (8MiB: 128) and takes twice the size in kernel memory',
   }),
   ...loggingFields(),
 });

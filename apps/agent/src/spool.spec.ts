@@ -89,6 +89,18 @@ describe('Spool', () => {
     again.close();
   });
 
+  it('never reuses a sequence after acknowledged segments were deleted and the process died', () => {
+    const spool = open();
+    fill(spool, 100);
+    spool.acknowledge(100);
+    expect(segments()).toEqual([]);
+    // no close(): a crash right after the acknowledgement
+    const again = open();
+    expect(fill(again, 1)).toEqual([101]);
+    again.close();
+    spool.close();
+  });
+
   it('deletes acknowledged segments but keeps the rest readable after a rewind', () => {
     const spool = open();
     fill(spool, 100);

@@ -106,6 +106,7 @@ export class Spool {
   private pendingRecords: { sequence: number; bytes: number }[] = [];
   private dirty = false;
   private syncTimer: NodeJS.Timeout | undefined;
+  private stateTimer: NodeJS.Timeout | undefined;
   private stateWritten = '';
   private readonly header = Buffer.alloc(RECORD_HEADER_BYTES);
   private readonly readBuffer = Buffer.alloc(MAX_RECORD_PAYLOAD + RECORD_HEADER_BYTES);
@@ -379,8 +380,20 @@ export class Spool {
     const capped = Math.min(sequence, this.nextSequence - 1);
     const newly = this.countBetween(this.committed, capped);
     this.committed = capped;
+    const segments = this.segments.length;
     this.deleteAcknowledged();
-    this.writeState();
+    if (this.segments.length !== segments) {
+      // Segments are gone: persist now, so nextSequence on disk stays above every sequence used.
+      this.writeState();
+    } else {
+      // Otherwise at most once a second: a stale `committed` after a crash only means a
+      // few observations are sent twice, which the collector recognises by sequence.
+      this.stateTimer ??= setTimeout(() => {
+        this.stateTimer = undefined;
+        if (!this.closed) this.writeState();
+      }, 1000);
+      this.stateTimer.unref();
+    }
     return newly;
   }
 
@@ -508,6 +521,7 @@ export class Spool {
     this.sync();
     this.writeState();
     if (this.syncTimer) clearInterval(this.syncTimer);
+    if (this.stateTimer) clearTimeout(this.stateTimer);
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
     this.closeReadFd();

@@ -87,8 +87,8 @@ export class Lab {
   }
 
   /** Starts the built agent inside `ns` (optionally through a wrapper such as setpriv). */
-  agent(ns: string, args: string[], options: { wrapper?: string[]; env?: Record<string, string>; bin?: string; cwd?: string } = {}): AgentProcess {
-    const child = spawn('ip', ['netns', 'exec', ns, ...(options.wrapper ?? []), process.execPath, options.bin ?? AGENT_BIN, ...args], {
+  agent(ns: string, args: string[], options: { wrapper?: string[]; env?: Record<string, string>; bin?: string; cwd?: string; nodeArgs?: string[] } = {}): AgentProcess {
+    const child = spawn('ip', ['netns', 'exec', ns, ...(options.wrapper ?? []), process.execPath, ...(options.nodeArgs ?? []), options.bin ?? AGENT_BIN, ...args], {
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],

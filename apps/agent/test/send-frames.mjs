@@ -16,7 +16,10 @@ const frames = readFileSync(file, 'utf8')
 const count = countArg ? Number(countArg) : frames.length;
 const rate = rateArg ? Number(rateArg) : 0;
 const cap = new Cap();
-cap.open(iface, '', 1024 * 1024, Buffer.alloc(65535));
+// cap keeps only a raw pointer to this buffer: hold a reference so the GC cannot free it.
+// The filter matches nothing: this handle only sends.
+const captureBuffer = Buffer.alloc(65535);
+cap.open(iface, 'less 1', 1024 * 1024, captureBuffer);
 let sent = 0;
 let failed = 0;
 const start = performance.now();
@@ -35,6 +38,7 @@ function burst() {
   if (sent < count) setTimeout(burst, 10);
   else {
     cap.close();
+    captureBuffer.fill(0);
     process.stdout.write(JSON.stringify({ sent, failed, seconds: (performance.now() - start) / 1000 }) + '\n');
   }
 }

@@ -195,6 +195,19 @@ describe('mismatch show / ack', () => {
     expect(json.evidence[0].decoded).toMatch(/neighbor solicitation/i);
   });
 
+  it('says in plain words what the rewritten NS means, naming where it was rewritten', async () => {
+    const [rewritten] = (await mismatchesJson('--kind', 'REWRITTEN_IN_TRANSIT', '--ip', VM.ll)).filter((m) => m.vantagePoints.join() === 'vm/eth0,router/br0');
+    const r = await cli('mismatch', 'show', String(rewritten.id), '--format', 'json');
+    const json = JSON.parse(r.stdout);
+    expect(json.explanation).toContain(`IPv6 neighbors of vm learn ${VM.mac}, but frames from vm leave host as ${HOST.mac}: the NDP source link-layer option was not rewritten`);
+    expect(json.mismatch.rewrittenFields.length).toBeGreaterThan(0);
+    expect(json.mismatch.staleFields).toContain('ndp_sllao');
+    const text = (await cli('mismatch', 'show', String(rewritten.id))).stdout;
+    expect(text).toMatch(/Left stale\s+ndp_sllao/);
+    expect(text).toMatch(/\[\d\] vm\/eth0 /);
+    expect(text).toMatch(/\[\d\] router\/br0 /);
+  });
+
   it('acknowledges with who and why, and the history shows it', async () => {
     const [split] = await mismatchesJson('--kind', 'SPLIT_STACK');
     const ack = await cli('mismatch', 'ack', String(split.id), '--note', 'INC-4711 Wi-Fi bridge', '--by', 'alice@ws');

@@ -32,6 +32,12 @@ Exit codes: 0 ok, 1 runtime error, 2 usage error, 3 collector not reachable,
 4 not found, 5 authentication or permission refused.`,
   );
 
+// `neighwatch mismatches | head`: the reader left; that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 program.addCommand(analyzeCommand());
 for (const command of queryCommands()) program.addCommand(command);
 

@@ -25,7 +25,7 @@ const EXPECTED = ['REWRITTEN_IN_TRANSIT', 'LLADDR_MISMATCH', 'EUI64_MISMATCH', '
 let tmp: ReturnType<typeof tempDir>;
 let collector: CollectorProcess;
 let query: QueryClient;
-let watched: MismatchEvent__Output[] = [];
+const watched: MismatchEvent__Output[] = [];
 let watch: grpc.ClientReadableStream<MismatchEvent__Output>;
 const agents: TestAgent[] = [];
 let all: Mismatch__Output[] = [];

@@ -175,6 +175,48 @@ describe('CrossNodeCorrelator: negative cases', () => {
   });
 });
 
+describe('CrossNodeCorrelator: a VM without an agent (grouped by MAC and EUI-64)', () => {
+  function withoutVmAgent(): CrossNodeCorrelator {
+    const c = new CrossNodeCorrelator();
+    for (const inventory of INVENTORIES) if (inventory.node !== 'vm') c.setInventory(inventory);
+    return c;
+  }
+  const agents = (list: NeighborObservation[]) => list.filter((o) => o.node !== 'vm');
+
+  it('still reports SPLIT_STACK at the router, the VM named by its MAC', () => {
+    const c = withoutVmAgent();
+    const findings = feed(c, [...agents(vmFramesEverywhere(0, true)), ...agents(vmFramesEverywhere(1, true))]);
+    const split = findings.filter((f) => f.kind === 'SPLIT_STACK');
+    expect(split.length).toBeGreaterThan(0);
+    for (const f of split) {
+      expect(f.subject).toBe(FIELD.vmMac);
+      expect(f.ip).toBe(FIELD.vmIpv4);
+      expect(f.macs).toEqual([FIELD.hostMac, FIELD.vmMac]);
+      expect(f.vantagePoints[0].node).toBe('router');
+    }
+    // The rewrite inside the host is still located, the original side being the VM-facing port.
+    const inside = rewrites(findings, 'ndp').filter((f) => f.vantagePoints[0].iface === 'vnet0' && f.vantagePoints[1].iface === 'eth0');
+    expect(inside.length).toBeGreaterThan(0);
+  });
+
+  it('reports nothing for the wired variant or for ordinary agent-less hosts', () => {
+    const c = withoutVmAgent();
+    const findings = feed(c, [...agents(vmFramesEverywhere(0, false)), ...agents(routerReplyEverywhere(0.6)), ...agents(vmFramesEverywhere(1, false))]);
+    const other = '02:00:00:00:00:77';
+    const otherLl = eui64Address('fe80::', other);
+    findings.push(
+      ...feed(c, [
+        observation(arpRequest({ senderMac: other, senderIp: '192.0.2.77', targetIp: FIELD.routerIpv4 }), { node: 'router', iface: 'eth0', direction: 'received', at: 2 }),
+        observation(
+          encodeNdp({ ethSrc: other, src: otherLl, dst: 'ff02::1:ff00:1', message: { type: 'NS', target: FIELD.routerLinkLocal }, options: [{ type: 'source-lladdr', mac: other }] }),
+          { node: 'router', iface: 'eth0', direction: 'received', at: 2.1 },
+        ),
+      ]),
+    );
+    expect(findings).toEqual([]);
+  });
+});
+
 describe('CrossNodeCorrelator: matching', () => {
   it('pairs each retransmission with its nearest sighting, whichever batch arrives first', () => {
     const c = correlator();

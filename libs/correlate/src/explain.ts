@@ -76,7 +76,7 @@ export function explain(finding: Explainable, nodeNames: ReadonlyMap<string, str
       );
     case 'SPLIT_STACK':
       return (
-        `${observer} reaches ${finding.node ?? 'the node'}'s IPv4 address at ${named(a)} and its IPv6 address at ${named(b)}: ` +
+        `${observer} reaches ${finding.node ?? `the node at ${finding.subject} (no agent)`}'s IPv4 address at ${named(a)} and its IPv6 address at ${named(b)}: ` +
         `the two families take different paths, and where one of the MACs cannot be reached (a MAC hidden behind a Wi-Fi bridge) ` +
         `that family fails while the other works.`
       );

@@ -3,7 +3,7 @@ import { arpAnnouncement, arpProbe, arpReply, arpRequest, eui64Address, encodeNd
 import { describe, expect, it } from 'vitest';
 import { PHANTOM_WINDOW_US } from './constants';
 import { FIELD, hexFrame, observation, SEED_FRAMES, type Where } from './testing/frames';
-import { VantageCorrelator } from './vantage';
+import { VantageCorrelator, VantageCorrelators } from './vantage';
 
 const A = '02:00:00:00:00:0a';
 const B = '02:00:00:00:00:0b';
@@ -338,5 +338,28 @@ describe('bounds', () => {
     const second = c.observe({ ...obs, timeUs: obs.timeUs + 1 });
     expect(first).toHaveLength(0);
     expect(second).toBe(first);
+  });
+});
+
+describe('VantageCorrelators (the collector: one per node and interface)', () => {
+  it('keeps vantage points apart: the same IP at two MACs on two links is nothing', () => {
+    const all = new VantageCorrelators();
+    const out: Finding[] = [];
+    out.push(...all.observe(observation(arpAnnouncement({ senderMac: A, ip: IP_A }), { node: 'r1', iface: 'eth0', at: 0 })));
+    out.push(...all.observe(observation(arpAnnouncement({ senderMac: B, ip: IP_A }), { node: 'r2', iface: 'eth0', at: 0.1 })));
+    out.push(...all.observe(observation(arpAnnouncement({ senderMac: B, ip: IP_A }), { node: 'r1', iface: 'eth1', at: 0.2 })));
+    expect(out).toEqual([]);
+    out.push(...all.observe(observation(arpAnnouncement({ senderMac: B, ip: IP_A }), { node: 'r1', iface: 'eth0', at: 0.3 })));
+    expect(kinds(out)).toEqual(['DUPLICATE_ADDRESS']);
+    expect(out[0].vantagePoints).toEqual([{ node: 'r1', iface: 'eth0' }]);
+  });
+
+  it('flushes every vantage point’s phantoms', () => {
+    const all = new VantageCorrelators();
+    const seed = observation(hexFrame(SEED_FRAMES.ndpNsVmToRouterRewritten), { node: 'router', iface: 'eth0', at: 0 });
+    all.observe(seed);
+    const found = all.flush(seed.timeUs + PHANTOM_WINDOW_US + 1);
+    expect(kinds(found)).toEqual(['PHANTOM_LLADDR']);
+    expect(found[0].vantagePoints).toEqual([{ node: 'router', iface: 'eth0' }]);
   });
 });

@@ -67,6 +67,7 @@ interface IpState {
 
 /** A DAD or ARP probe waiting to see whether another MAC defends the address. */
 interface Probe {
+  vlan: number | null;
   mac: string;
   timeUs: number;
   ref: number;
@@ -103,10 +104,6 @@ function seconds(us: number): string {
   return `${Math.round(s / 360) / 10} h`;
 }
 
-function bindingKey(vlan: number | null, ip: string): string {
-  // The same IP on two VLANs is two hosts.
-  return vlan === null ? ip : `${vlan}/${ip}`;
-}
 
 export class VantageCorrelator {
   private readonly flipFlopWindowUs: number;
@@ -117,7 +114,13 @@ export class VantageCorrelator {
   private readonly maxTrackedIps: number;
   private readonly sweepIntervalUs: number;
 
+  /**
+   * Bindings by IP, one map per VLAN (untagged: `ips`): the same IP on two VLANs is two
+   * hosts, and nesting avoids building a "vlan/ip" key string per tagged frame.
+   */
   private readonly ips = new Map<string, IpState>();
+  private readonly vlanIps = new Map<number, Map<string, IpState>>();
+  private trackedIps = 0;
   private readonly probes = new Map<string, Probe>();
   /** Every MAC seen as a frame source, with the last time. */
   private readonly sources = new Map<string, number>();
@@ -184,7 +187,7 @@ export class VantageCorrelator {
    */
   bindings(): BindingSummary[] {
     const rows: BindingSummary[] = [];
-    for (const state of this.ips.values()) {
+    for (const state of this.allIpStates()) {
       rows.push({ ip: state.ip, vlan: state.vlan, mac: state.mac, firstSeenUs: state.firstUs, lastSeenUs: state.lastUs, count: state.count });
       if (state.others === null) continue;
       for (const [mac, stats] of state.others) {
@@ -201,7 +204,7 @@ export class VantageCorrelator {
 
   /** How much state is held (for metrics and the bounds tests). */
   size(): { ips: number; probes: number; sources: number; phantoms: number } {
-    return { ips: this.ips.size, probes: this.probes.size, sources: this.sources.size, phantoms: this.phantoms.size };
+    return { ips: this.trackedIps, probes: this.probes.size, sources: this.sources.size, phantoms: this.phantoms.size };
   }
 
   /**
@@ -301,20 +304,20 @@ export class VantageCorrelator {
     const t = obs.timeUs;
     if (isProbe(obs)) {
       if (obs.targetIp !== null) {
-        this.probes.set(bindingKey(obs.vlan, obs.targetIp), { mac: boundMac(obs), timeUs: t, ref: obs.ref });
+        // Keyed by IP alone: two probes for one IP on two VLANs at once are rare enough.
+        this.probes.set(obs.targetIp, { vlan: obs.vlan, mac: boundMac(obs), timeUs: t, ref: obs.ref });
       }
       return out;
     }
     const ip = boundIp(obs);
     if (ip === null) return out;
     const mac = boundMac(obs);
-    const key = bindingKey(obs.vlan, ip);
 
     let reportedDuplicate = false;
     if (this.probes.size !== 0) {
-      const probe = this.probes.get(key);
-      if (probe !== undefined && probe.mac !== mac && Math.abs(t - probe.timeUs) <= this.dadDefenceWindowUs) {
-        this.probes.delete(key);
+      const probe = this.probes.get(ip);
+      if (probe !== undefined && probe.vlan === obs.vlan && probe.mac !== mac && Math.abs(t - probe.timeUs) <= this.dadDefenceWindowUs) {
+        this.probes.delete(ip);
         reportedDuplicate = true;
         out = this.emit(
           out,
@@ -329,14 +332,23 @@ export class VantageCorrelator {
       }
     }
 
-    const state = this.ips.get(key);
+    let ips = this.ips;
+    if (obs.vlan !== null) {
+      const tagged = this.vlanIps.get(obs.vlan);
+      if (tagged === undefined) this.vlanIps.set(obs.vlan, (ips = new Map()));
+      else ips = tagged;
+    }
+    const state = ips.get(ip);
     if (state === undefined) {
-      if (this.ips.size >= this.maxTrackedIps) {
-        // Map iteration order is insertion order: the first key is the longest-tracked IP.
-        const oldest = this.ips.keys().next().value;
-        if (oldest !== undefined) this.ips.delete(oldest);
+      if (this.trackedIps >= this.maxTrackedIps) {
+        // Map iteration order is insertion order: the first key is the longest-tracked IP
+        // (of this VLAN's map; of the untagged one when this map is still empty).
+        const victims = ips.size > 0 ? ips : this.ips.size > 0 ? this.ips : (this.vlanIps.values().next().value ?? ips);
+        const oldest = victims.keys().next().value;
+        if (oldest !== undefined && victims.delete(oldest)) this.trackedIps--;
       }
-      this.ips.set(key, { ip, vlan: obs.vlan, mac, firstUs: t, lastUs: t, lastRef: obs.ref, count: 1, others: null });
+      ips.set(ip, { ip, vlan: obs.vlan, mac, firstUs: t, lastUs: t, lastRef: obs.ref, count: 1, others: null });
+      this.trackedIps++;
       return out;
     }
     if (state.mac === mac) {
@@ -430,11 +442,29 @@ export class VantageCorrelator {
     if (now >= this.nextBindingSweepUs) {
       // Bindings live for a day: sweeping them once a minute keeps the cost negligible.
       this.nextBindingSweepUs = now + 60 * this.sweepIntervalUs;
-      for (const [key, state] of this.ips) {
-        if (now - state.lastUs > this.bindingRetentionUs) this.ips.delete(key);
+      this.trackedIps -= this.evictBindings(this.ips, now);
+      for (const [vlan, ips] of this.vlanIps) {
+        this.trackedIps -= this.evictBindings(ips, now);
+        if (ips.size === 0) this.vlanIps.delete(vlan);
       }
     }
     return out;
+  }
+
+  private evictBindings(ips: Map<string, IpState>, now: number): number {
+    let evicted = 0;
+    for (const [ip, state] of ips) {
+      if (now - state.lastUs > this.bindingRetentionUs) {
+        ips.delete(ip);
+        evicted++;
+      }
+    }
+    return evicted;
+  }
+
+  private *allIpStates(): Generator<IpState> {
+    yield* this.ips.values();
+    for (const ips of this.vlanIps.values()) yield* ips.values();
   }
 
   private emit(

@@ -6,7 +6,7 @@
  * ({@link CaptureFileError}) and every record before them is delivered.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { PCAP_GLOBAL_HEADER_LENGTH, PcapParser, parsePcapHeader } from './pcap';
+import { PCAP_GLOBAL_HEADER_LENGTH, PCAP_MAGIC_NS, PCAP_MAGIC_US, PcapParser, parsePcapHeader } from './pcap';
 import { PCAPNG_SHB, PcapngParser } from './pcapng';
 import { CaptureFileError, type CaptureErrorKind, type CaptureRecord, type FormatParser } from './record';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 } from './types';
@@ -41,6 +41,11 @@ const PCAP_MAGIC_MODIFIED_SWAPPED = 0x34cdb2a1;
 const SUPPORTED_LINK_TYPES = new Set([LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2]);
 const NEED_MORE = 1;
 const DONE = 2;
+
+function isPcapMagic(first: number): boolean {
+  const swapped = ((first & 0xff) << 24) | ((first & 0xff00) << 8) | ((first >>> 8) & 0xff00) | (first >>> 24);
+  return [PCAP_MAGIC_US, PCAP_MAGIC_NS].some((m) => m === first || m === swapped >>> 0);
+}
 
 function fsError(path: string, err: unknown): CaptureFileError {
   const code = (err as NodeJS.ErrnoException).code;
@@ -134,7 +139,7 @@ class CaptureStream {
       } else {
         if (!this.need(PCAP_GLOBAL_HEADER_LENGTH)) {
           if (!this.eof) return NEED_MORE;
-          if (parsePcapHeader(Uint8Array.of(...b.subarray(0, 4), ...new Uint8Array(20)), 0)) {
+          if (isPcapMagic(first)) {
             return this.fail('truncated', `${this.path}: file ends inside the pcap header`, this.end);
           }
           return this.fail('not-a-capture', `${this.path}: not a pcap or pcapng file (starts with 0x${first.toString(16).padStart(8, '0')})`, 0);
@@ -209,14 +214,14 @@ function newRecord(): CaptureRecord {
 }
 
 async function openStream(path: string, options: CaptureReadOptions): Promise<{ stream: CaptureStream; fh: FileHandle } | CaptureFileError> {
+  const chunk = options.chunkSize ?? DEFAULT_CHUNK;
+  if (!(chunk >= 1)) throw new RangeError(`chunkSize must be ≥ 1, got ${chunk}`);
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
   } catch (err) {
     return fsError(path, err);
   }
-  const chunk = options.chunkSize ?? DEFAULT_CHUNK;
-  if (!(chunk >= 1)) throw new RangeError(`chunkSize must be ≥ 1, got ${chunk}`);
   const accept = options.anyLinkType ? () => true : (t: number) => SUPPORTED_LINK_TYPES.has(t);
   return { stream: new CaptureStream(fh, path, chunk, accept), fh };
 }

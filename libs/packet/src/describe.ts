@@ -4,30 +4,15 @@
  * `hexDump` the way `tcpdump -XX` does. Works on any bytes: a frame that fails to decode is
  * described up to the problem, followed by a line naming it.
  */
-import { formatIPv4, formatIPv6, formatLinkAddress, formatMac, hexByte } from './addr';
-import { FrameDecoder } from './decode';
-import {
-  ETHERTYPE_ARP,
-  ETHERTYPE_IPV4,
-  ETHERTYPE_IPV6,
-  ETHERTYPE_QINQ,
-  ETHERTYPE_QINQ_OLD,
-  ETHERTYPE_VLAN,
-  LINKTYPE_ETHERNET,
-  ND_NEIGHBOR_ADVERT,
-  ND_NEIGHBOR_SOLICIT,
-  ND_OPT_MTU,
-  ND_OPT_PREFIX_INFORMATION,
-  ND_OPT_RDNSS,
-  ND_OPT_REDIRECTED_HEADER,
-  ND_OPT_SOURCE_LINKADDR,
-  ND_OPT_TARGET_LINKADDR,
-  ND_REDIRECT,
-  ND_ROUTER_ADVERT,
-  ND_ROUTER_SOLICIT,
-  type DecodedFrame,
-  type NdpOptionLayer,
-} from './types';
+import * as addrModule from './addr';
+import * as decodeModule from './decode';
+import * as typesModule from './types';
+import { type DecodedFrame, type NdpOptionLayer } from './types';
+
+// Bound once: imported bindings are accessors under some loaders (tsx, vitest).
+const { formatIPv4, formatIPv6, formatLinkAddress, formatMac, hexByte } = addrModule;
+const { FrameDecoder } = decodeModule;
+const { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, LINKTYPE_ETHERNET, ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT, ND_OPT_MTU, ND_OPT_PREFIX_INFORMATION, ND_OPT_RDNSS, ND_OPT_REDIRECTED_HEADER, ND_OPT_SOURCE_LINKADDR, ND_OPT_TARGET_LINKADDR, ND_REDIRECT, ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT } = typesModule;
 
 const ETHERTYPE_NAMES: Record<number, string> = {
   [ETHERTYPE_IPV4]: 'IPv4',

@@ -24,9 +24,8 @@ const { hexByte } = addrModule;
 const { ND_OPT_SOURCE_LINKADDR, ND_OPT_TARGET_LINKADDR } = typesModule;
 
 /**
- * The 64-bit state lives in `fingerprintResult` (an Int32Array-backed pair: typed-array
- * stores never box) between ranges, and in two local 32-bit integers inside each range's
- * loop, so hashing neither allocates nor copies.
+ * Between ranges the 64-bit state lives in `state` (typed-array stores never box); inside a
+ * range's loop it lives in two local 32-bit integers. Hashing neither allocates nor copies.
  */
 const state = new Int32Array(2);
 

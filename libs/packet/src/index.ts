@@ -20,6 +20,7 @@ export {
   formatIPv4,
   formatIPv6,
   formatIp,
+  formatLinkAddress,
   parseMac,
   parseIPv4,
   parseIPv6,
@@ -60,6 +61,7 @@ export type {
   IPv6Spec,
   ExtensionHeaderSpec,
   EchoSpec,
+  LinkOverrides,
 } from './encode';
 export { readCapture, captureRecords, CaptureFileError } from './capture';
 export type { CaptureRecord, CaptureReadOptions, CaptureSummary, CaptureErrorKind } from './capture';

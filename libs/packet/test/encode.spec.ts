@@ -16,6 +16,7 @@ import {
   formatMac,
   icmpv6Checksum,
   ipv6MulticastMac,
+  parseIPv6,
   solicitedNodeMulticast,
 } from '../src/index';
 import { SEED } from './seed';
@@ -246,6 +247,29 @@ describe('IPv6 extension headers (RFC 8200 §4)', () => {
     const f = decodeFrame(encodeNdp({ ...base, extensionHeaders: [{ type: 'fragment', moreFragments: true }] }));
     expect(f.error).toMatchObject({ kind: 'unsupported', layer: 'ipv6-ext' });
     expect(f.layers.map((l) => l.name)).toEqual(['ethernet', 'ipv6', 'ipv6-ext']);
+  });
+
+  it('checksums against the final destination when a routing header has segments left (RFC 8200 §8.1)', () => {
+    const frame = encodeIcmpv6Echo({
+      ethSrc: VM,
+      ethDst: ROUTER,
+      src: '2001:db8::5',
+      dst: '2001:db8::1',
+      hopLimit: 64,
+      extensionHeaders: [{ type: 'routing', routingType: 0, segmentsLeft: 1, length: 24 }],
+    });
+    const routing = 14 + 40;
+    const finalDst = parseIPv6('2001:db8::99')!;
+    frame.set(finalDst, routing + 8); // the one address in the type 0 header
+    const message = frame.subarray(routing + 24);
+    const sum = icmpv6Checksum('2001:db8::5', finalDst, message);
+    message[2] = sum >> 8;
+    message[3] = sum & 0xff;
+    const f = decodeFrame(frame);
+    expect(f.ipv6Extensions[0]).toMatchObject({ headerType: 43, length: 24 });
+    expect(f.icmpv6).toMatchObject({ type: 128, checksumOk: true });
+    // The same bytes checked against the first-hop destination would not verify.
+    expect(icmpv6Checksum('2001:db8::5', '2001:db8::1', message)).not.toBe(sum);
   });
 
   it('rejects hop-by-hop options anywhere but first', () => {

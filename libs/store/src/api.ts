@@ -55,7 +55,7 @@ export interface Store {
   listNodes(): Promise<NodeInfo[]>;
   /** Current neighbor cache entries, of one observer or all. */
   neighborCache(node?: string): Promise<NeighborCacheEntry[]>;
-  /** Ordered by ip, mac, observer, interface, source. */
+  /** In the order first recorded (keyset pagination: stable while new bindings arrive). */
   listBindings(filter: BindingFilter, page?: PageRequest): Promise<Page<BindingRow>>;
   /** Newest first by last seen. */
   listMismatches(filter: MismatchFilter, page?: PageRequest): Promise<MismatchPage>;
@@ -63,7 +63,11 @@ export interface Store {
   getMismatch(id: number): Promise<MismatchDetail>;
   /** open → acknowledged (who/when/note). Throws StoreNotFoundError for an unknown id. */
   acknowledge(request: AcknowledgeRequest): Promise<MismatchRow>;
-  /** Aggregates over [sinceUs, untilUs), computed in SQL. */
+  /**
+   * Aggregates over [sinceUs, untilUs), computed in SQL from the hourly/daily occurrence
+   * counts (hour granularity: an hour belongs to the range when it starts inside it).
+   * Mismatch lists carry their state at `untilUs`; `byNode` counts per vantage-point node.
+   */
   report(request: ReportRequest): Promise<Report>;
   /** State changes after a cursor, oldest first (watch replays these on reconnect). */
   eventsSince(query: EventsQuery): Promise<MismatchEvent[]>;
@@ -74,6 +78,8 @@ export interface Store {
   prune(nowUs: number, retentionUs?: number): Promise<{ observationsDeleted: number }>;
   /** Stored observations captured at or after sinceUs, oldest first (ref = sequence). */
   recentObservations(sinceUs: number, limit?: number): Promise<NeighborObservation[]>;
+  /** The same, page by page (bounded memory for rebuilding state from a long window). */
+  observationsSince(sinceUs: number, pageSize?: number): AsyncIterable<NeighborObservation[]>;
 
   close(): Promise<void>;
 }

@@ -113,8 +113,8 @@ function hasSeveralStatements(sql: string): boolean {
 }
 
 /** The adapter factory the engine connects through; `dispose` closes what it opened. */
-function adapterFactory(file: string): SqlMigrationAwareDriverAdapterFactory & { dispose(): Promise<void> } {
-  const inner = new PrismaBetterSqlite3({ url: file, timeout: 5000 });
+function adapterFactory(file: string, busyTimeoutMs: number): SqlMigrationAwareDriverAdapterFactory & { dispose(): Promise<void> } {
+  const inner = new PrismaBetterSqlite3({ url: file, timeout: busyTimeoutMs });
   const opened: SqlDriverAdapter[] = [];
   const track = (adapter: SqlDriverAdapter) => {
     opened.push(adapter);
@@ -133,13 +133,13 @@ function adapterFactory(file: string): SqlMigrationAwareDriverAdapterFactory & {
   };
 }
 
-async function withEngine<T>(file: string, schemaPath: string, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
+async function withEngine<T>(file: string, schemaPath: string, fn: (engine: SchemaEngine) => Promise<T>, busyTimeoutMs = 5000): Promise<T> {
   const glue = await loadGlue();
   const datamodel = readFileSync(schemaPath, 'utf8');
   const log = (message: string) => {
     if (process.env.NEIGHWATCH_MIGRATE_DEBUG) process.stderr.write(`schema-engine: ${message}\n`);
   };
-  const factory = adapterFactory(file);
+  const factory = adapterFactory(file, busyTimeoutMs);
   const engine = await glue.SchemaEngine.new({ datamodels: [[schemaPath, datamodel]] }, log, bindMigrationAwareSqlAdapterFactory(factory));
   try {
     return await fn(engine);
@@ -203,14 +203,19 @@ function upToDate(file: string, baseDir: string): boolean {
   }
 }
 
-/** `prisma migrate deploy`: applies the pending migrations to `file` (created when missing). */
-export async function applyMigrations(file: string, baseDir = migrationsDir()): Promise<string[]> {
+/**
+ * `prisma migrate deploy`: applies the pending migrations to `file` (created when missing).
+ * Another process migrating the same file at the same time is waited for (busy timeout).
+ */
+export async function applyMigrations(file: string, baseDir = migrationsDir(), busyTimeoutMs = 5000): Promise<string[]> {
   mkdirSync(dirname(resolve(file)), { recursive: true });
   if (upToDate(file, baseDir)) return [];
-  return withEngine(file, schemaFile(baseDir), async (engine) => {
-    const out = await engine.applyMigrations({ migrationsList: listMigrations(baseDir), filters: NO_FILTER });
-    return out.appliedMigrationNames;
-  });
+  return withEngine(
+    file,
+    schemaFile(baseDir),
+    async (engine) => (await engine.applyMigrations({ migrationsList: listMigrations(baseDir), filters: NO_FILTER })).appliedMigrationNames,
+    busyTimeoutMs,
+  );
 }
 
 export interface CreatedMigration {

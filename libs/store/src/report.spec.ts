@@ -2,13 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migratedTemplate } from '../test/template.ts';
 import { batch, DAY, finding, HOUR, T0 } from '../test/fixtures.ts';
 import { openStore, type Store } from './index.ts';
 
 let dir: string;
 let store: Store;
+const copyMigrated = migratedTemplate();
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nw-store-report-'));
+  copyMigrated(join(dir, 'collector.db'));
   store = await openStore({ file: join(dir, 'collector.db') });
 });
 afterEach(async () => {

@@ -3,15 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migratedTemplate } from '../test/template.ts';
 import { batch, DAY, finding, FRAME, HOUR, mac, observation, T0 } from '../test/fixtures.ts';
 import { EVIDENCE_PER_VANTAGE_POINT, openStore, StoreConflictError, StoreError, StoreNotFoundError, type Store } from './index.ts';
 
 let dir: string;
 let file: string;
 let store: Store;
+const copyMigrated = migratedTemplate();
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nw-store-'));
   file = join(dir, 'collector.db');
+  copyMigrated(file);
   store = await openStore({ file });
 });
 afterEach(async () => {

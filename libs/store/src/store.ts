@@ -89,7 +89,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const file = resolve(options.file);
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   mkdirSync(dirname(file), { recursive: true });
-  await applyMigrations(file);
+  await applyMigrations(file, undefined, busyTimeoutMs);
   const db = new Database(file, { timeout: busyTimeoutMs });
   try {
     db.pragma('journal_mode = WAL');
@@ -189,6 +189,12 @@ interface NodeDelta {
   committed: number;
   inserted: number;
   lastSeenUs: number;
+}
+
+type RecentRow = Omit<NeighborObservation, 'checksumOk' | 'ref'> & { nodeId: number; sequence: number; checksumOk: number | null };
+
+function toObservation({ sequence, checksumOk, nodeId: _nodeId, ...o }: RecentRow): NeighborObservation {
+  return { ...o, checksumOk: checksumOk === null ? null : checksumOk === 1, ref: sequence };
 }
 
 /** One unit's findings for one mismatch (kind + subject). */
@@ -320,11 +326,20 @@ class SqliteStore implements Store {
            (SELECT node_id, sequence FROM observation WHERE time_us < ? ORDER BY time_us LIMIT ?)`,
       ),
       recent: db.prepare<[number, number]>(
-        `SELECT n.name AS node, o.sequence, o.time_us AS timeUs, o.iface, o.direction, o.type, o.eth_src AS ethSrc,
+        `SELECT n.name AS node, o.node_id AS nodeId, o.sequence, o.time_us AS timeUs, o.iface, o.direction, o.type, o.eth_src AS ethSrc,
            o.eth_dst AS ethDst, o.vlan, o.src_ip AS srcIp, o.target_ip AS targetIp, o.lladdr, o.na_flags AS naFlags,
            o.checksum_ok AS checksumOk, o.fingerprint
          FROM observation o JOIN node n ON n.id = o.node_id
          WHERE o.time_us >= ? ORDER BY o.time_us, o.node_id, o.sequence LIMIT ?`,
+      ),
+      // The next page after (time, node, sequence): keyset, so each page is its own short read.
+      recentAfter: db.prepare(
+        `SELECT n.name AS node, o.node_id AS nodeId, o.sequence, o.time_us AS timeUs, o.iface, o.direction, o.type, o.eth_src AS ethSrc,
+           o.eth_dst AS ethDst, o.vlan, o.src_ip AS srcIp, o.target_ip AS targetIp, o.lladdr, o.na_flags AS naFlags,
+           o.checksum_ok AS checksumOk, o.fingerprint
+         FROM observation o JOIN node n ON n.id = o.node_id
+         WHERE o.time_us > ? OR (o.time_us = ? AND (o.node_id > ? OR (o.time_us = ? AND o.node_id = ? AND o.sequence > ?)))
+         ORDER BY o.time_us, o.node_id, o.sequence LIMIT ?`,
       ),
     };
     this.ingestTx = db.transaction((unit: IngestUnit) => this.ingest(unit));
@@ -994,9 +1009,20 @@ class SqliteStore implements Store {
   }
 
   async recentObservations(sinceUs: number, limit = 1_000_000): Promise<NeighborObservation[]> {
-    type Row = Omit<NeighborObservation, 'checksumOk' | 'ref'> & { sequence: number; checksumOk: number | null };
-    const rows = this.sql.recent.all(sinceUs, limit) as Row[];
-    return rows.map(({ sequence, checksumOk, ...o }) => ({ ...o, checksumOk: checksumOk === null ? null : checksumOk === 1, ref: sequence }));
+    return (this.sql.recent.all(sinceUs, limit) as RecentRow[]).map(toObservation);
+  }
+
+  async *observationsSince(sinceUs: number, pageSize = 10_000): AsyncIterable<NeighborObservation[]> {
+    let after: RecentRow | undefined;
+    for (;;) {
+      const rows = (after
+        ? this.sql.recentAfter.all(after.timeUs, after.timeUs, after.nodeId, after.timeUs, after.nodeId, after.sequence, pageSize)
+        : this.sql.recent.all(sinceUs, pageSize)) as RecentRow[];
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1];
+      yield rows.map(toObservation);
+      if (rows.length < pageSize) return;
+    }
   }
 
   async close(): Promise<void> {

@@ -7,10 +7,9 @@
  *
  *   npx tsx tools/lab/src/demo.ts [--wired] [--dir demo] [--prefix nwdemo-] [--port 50051]
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
-import { run } from './exec';
 import { FIELD_KINDS } from './expectations';
 import { labDown, labStatus, labTraffic, labUp, neighbors } from './lab';
 import { formatPingResults, type PingResult } from './ping';
@@ -49,7 +48,9 @@ function parseDemoArgs(argv: readonly string[]): DemoArgs {
 }
 
 const out = (text = '') => process.stdout.write(`${text}\n`);
-const step = (text: string) => process.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
+/** Bold headings on a terminal only, and never with NO_COLOR set (https://no-color.org). */
+const bold = process.stdout.isTTY && !process.env.NO_COLOR;
+const step = (text: string) => process.stdout.write(bold ? `\n\x1b[1m== ${text}\x1b[0m\n` : `\n== ${text}\n`);
 const note = (text: string) => process.stderr.write(`   ${text}\n`);
 
 async function portFor(requested: number | undefined): Promise<number> {
@@ -80,7 +81,11 @@ async function printRouterNeighbors(prefix: string): Promise<void> {
 async function fullRun(args: DemoArgs): Promise<void> {
   const dir = resolve(args.dir);
   const shown = relative(process.cwd(), dir) || '.';
-  // A fresh start: the previous demo's database, spools and logs go.
+  // A fresh start: the previous demo's database, spools and logs go; but never a
+  // directory the demo did not make.
+  if (existsSync(dir) && readdirSync(dir).length && !existsSync(join(dir, 'collector.yaml'))) {
+    throw new Error(`${shown}/ exists and is not a demo directory (no collector.yaml): choose another with --dir`);
+  }
   rmSync(dir, { recursive: true, force: true });
   const topology = labTopology(args.prefix);
 

@@ -172,6 +172,61 @@ describe('analyze: mixed captures', () => {
   });
 });
 
+/** A little-endian pcapng file with Ethernet interfaces and Enhanced Packet Blocks (µs). */
+function pcapng(interfaces: number, frames: { iface: number; data: Uint8Array; timestampUs: number }[]): Uint8Array {
+  const blocks: Buffer[] = [];
+  const block = (type: number, body: Buffer) => {
+    const padded = Buffer.concat([body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
+    const out = Buffer.alloc(12 + padded.length);
+    out.writeUInt32LE(type, 0);
+    out.writeUInt32LE(out.length, 4);
+    padded.copy(out, 8);
+    out.writeUInt32LE(out.length, out.length - 4);
+    blocks.push(out);
+  };
+  const shb = Buffer.alloc(16);
+  shb.writeUInt32LE(0x1a2b3c4d, 0);
+  shb.writeUInt16LE(1, 4);
+  shb.writeBigInt64LE(-1n, 8);
+  block(0x0a0d0d0a, shb);
+  for (let i = 0; i < interfaces; i++) {
+    const idb = Buffer.alloc(8);
+    idb.writeUInt16LE(1, 0);
+    idb.writeUInt32LE(262144, 4);
+    block(1, idb);
+  }
+  for (const f of frames) {
+    const head = Buffer.alloc(20);
+    head.writeUInt32LE(f.iface, 0);
+    head.writeUInt32LE(Math.floor(f.timestampUs / 2 ** 32), 4);
+    head.writeUInt32LE(f.timestampUs % 2 ** 32, 8);
+    head.writeUInt32LE(f.data.length, 12);
+    head.writeUInt32LE(f.data.length, 16);
+    block(6, Buffer.concat([head, Buffer.from(f.data)]));
+  }
+  return new Uint8Array(Buffer.concat(blocks));
+}
+
+describe('analyze: pcapng with several interfaces', () => {
+  it('treats each capture interface as its own vantage point', async () => {
+    const file = pcap(
+      'two-links.pcapng',
+      pcapng(2, [
+        { iface: 0, data: arpAnnouncement({ senderMac: A, ip: '192.0.2.30' }), timestampUs: T0 },
+        { iface: 1, data: arpAnnouncement({ senderMac: B, ip: '192.0.2.30' }), timestampUs: T0 + 1000 },
+        { iface: 1, data: arpRequest({ ethSrc: A, senderMac: B, senderIp: '192.0.2.31', targetIp: '192.0.2.1' }), timestampUs: T0 + 2000 },
+      ]),
+    );
+    const result = await analyzeFile(file, null);
+    expect(result.error).toBeNull();
+    expect(result.format).toBe('pcapng');
+    expect(result.findings.map((f) => f.kind)).toEqual(['LLADDR_MISMATCH']);
+    expect(result.findings[0].vantagePoints).toEqual([{ node: 'capture', iface: 'two-links.pcapng#1' }]);
+    expect(result.findings[0].evidence.map((e) => e.ref)).toEqual([3]);
+    expect(result.bindings.filter((b) => b.ip === '192.0.2.30').map((b) => b.mac).sort()).toEqual([A, B]);
+  });
+});
+
 describe('analyze: bad input', () => {
   it('reports what was decodable before a truncation, names the file and exits 1', async () => {
     const whole = fieldCaseCapture();

@@ -124,16 +124,19 @@ function observationOf(frame: DecodedFrame, fields: NeighborFields, iface: strin
 
 /**
  * Analyzes one capture file as one vantage point (node "capture", interface = the file's
- * name). Never throws for file problems: they come back in `error`, after everything
- * decodable before them.
+ * name; in a pcapng file with several capture interfaces, each is its own vantage point,
+ * "<name>#<interface id>"). Never throws for file problems: they come back in `error`,
+ * after everything decodable before them.
  */
 export async function analyzeFile(path: string, sink: ObservationSink | null, progress?: ProgressCallback): Promise<FileAnalysis> {
-  const correlator = new VantageCorrelator();
+  // One vantage point per capture interface: a pcapng file may hold several links.
+  const correlators: VantageCorrelator[] = [];
+  const ifaceNames: string[] = [];
   const aggregator = new FindingAggregator({ evidencePerVantage: FRAMES_PER_FINDING });
   const decoder = new FrameDecoder();
   const fields = newNeighborFields();
   const messages = emptyMessages();
-  const iface = basename(path);
+  const name = basename(path);
   let frames = 0;
   let observations = 0;
   let badChecksums = 0;
@@ -155,6 +158,12 @@ export async function analyzeFile(path: string, sink: ObservationSink | null, pr
     lastUs = timeUs;
     if (progress !== undefined && (frames & (PROGRESS_EVERY - 1)) === 0) progress(path, record.fileOffset, bytesTotal, frames);
 
+    const interfaceId = record.interfaceId;
+    let correlator = correlators[interfaceId];
+    if (correlator === undefined) {
+      correlator = correlators[interfaceId] = new VantageCorrelator();
+      ifaceNames[interfaceId] = interfaceId === 0 ? name : `${name}#${interfaceId}`;
+    }
     const frame = decoder.decode(record.data, record.linkType);
     if (!classifyInto(frame, fields)) {
       // Any frame's source proves its MAC is live on the link (PHANTOM_LLADDR), but
@@ -164,7 +173,7 @@ export async function analyzeFile(path: string, sink: ObservationSink | null, pr
       }
       return true;
     }
-    const obs = observationOf(frame, fields, iface, timeUs, record.index);
+    const obs = observationOf(frame, fields, ifaceNames[interfaceId], timeUs, record.index);
     observations++;
     messages[obs.type]++;
     if (obs.checksumOk === false) badChecksums++;
@@ -178,7 +187,12 @@ export async function analyzeFile(path: string, sink: ObservationSink | null, pr
   };
 
   const summary = await readCapture(path, onRecord);
-  for (const finding of correlator.flush()) aggregator.add(finding);
+  const bindings: BindingSummary[] = [];
+  for (const correlator of correlators) {
+    if (correlator === undefined) continue;
+    for (const finding of correlator.flush()) aggregator.add(finding);
+    for (const binding of correlator.bindings()) bindings.push(binding);
+  }
 
   return {
     file: path,
@@ -189,7 +203,7 @@ export async function analyzeFile(path: string, sink: ObservationSink | null, pr
     format: summary.format,
     firstUs,
     lastUs,
-    bindings: correlator.bindings(),
+    bindings,
     findings: aggregator.rows(),
     error: summary.error === null ? null : describeError(path, summary.error.kind, summary.error.message, frames),
   };

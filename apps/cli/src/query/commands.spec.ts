@@ -16,6 +16,7 @@ import { nsAtRouter, nsAtVm } from '../testing/frames';
 import { queryCommands, type Deps } from './commands';
 import type { QueryApi } from './connection';
 import { CliError, exitCodeFor, fromGrpcError } from './errors';
+import { BACKOFF_MAX_MS, IDLE_RECONNECT_MS } from './watch';
 
 function harness(api: Partial<QueryApi>) {
   const out: string[] = [];
@@ -189,6 +190,32 @@ describe('watch', () => {
     expect(requests[0].sinceUs).toBe(T0 - 3_600_000_000);
     expect(requests[1].sinceUs).toBe(T0 + 2);
     expect(h.err()).toContain('lost the collector');
+  });
+
+  it('reopens a stream that stays silent past the idle limit', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let calls = 0;
+    const h = harness({
+      listMismatches: async () => ({ mismatches: [], nextCursor: '', suppressed: 0 }),
+      waitForReady: async () => {},
+      watch: () => {
+        calls++;
+        if (calls === 2) setImmediate(() => process.emit('SIGINT'));
+        return stream([], 'hang');
+      },
+    });
+    const sigint = () => {};
+    process.on('SIGINT', sigint);
+    try {
+      const done = h.run('watch');
+      await vi.waitFor(() => expect(calls).toBe(1));
+      await vi.advanceTimersByTimeAsync(IDLE_RECONNECT_MS + BACKOFF_MAX_MS);
+      expect(await done).toBe(0);
+    } finally {
+      process.off('SIGINT', sigint);
+    }
+    expect(calls).toBe(2);
+    expect(h.err()).toContain('no event or heartbeat for 60s');
   });
 
   it('stops with exit 5 when the token is refused', async () => {

@@ -15,6 +15,12 @@ import { EVENT_COLUMNS, eventRow } from './views';
 
 export const BACKOFF_START_MS = 250;
 export const BACKOFF_MAX_MS = 10_000;
+/**
+ * The collector sends a heartbeat on idle streams (every 15 s by default). A stream silent
+ * for this long is taken as dead (a peer that vanished without closing the connection)
+ * and reopened; the replay and the seen-set make that harmless if it was merely quiet.
+ */
+export const IDLE_RECONNECT_MS = 60_000;
 /** Remembered event keys, to drop replays after a reconnect (bounded: oldest forgotten). */
 const SEEN_LIMIT = 10_000;
 
@@ -111,13 +117,25 @@ export async function watchMismatches(api: QueryApi, request: WatchRequest, form
       const onAbort = () => call.cancel();
       signal.addEventListener('abort', onAbort, { once: true });
       let settled = false;
+      let idle: NodeJS.Timeout | undefined;
       const finish = (result: StreamEnd) => {
         if (settled) return;
         settled = true;
+        clearTimeout(idle);
         signal.removeEventListener('abort', onAbort);
         resolve(result);
       };
+      const armIdle = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => {
+          finish({ kind: 'failed', error: Object.assign(new Error('no event or heartbeat'), { code: grpcStatus.UNAVAILABLE, details: `no event or heartbeat for ${IDLE_RECONNECT_MS / 1000}s`, metadata: undefined }) });
+          call.cancel();
+        }, IDLE_RECONNECT_MS);
+        idle.unref();
+      };
+      armIdle();
       call.on('data', (event: MismatchEvent__Output) => {
+        armIdle();
         backoff = 0;
         if (event.type === 'MISMATCH_EVENT_TYPE_HEARTBEAT' || !event.mismatch) return;
         const key = eventKey(event);

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Footprint of neighwatch-agent at 1,000 ARP/NDP frames/s and under a 50,000 frames/s ARP
+# storm, in network namespaces (needs root). See bench/agent-footprint.ts; results in
+# bench/agent.md.
+#
+#   bash bench/agent-footprint.sh [--steady-seconds 30] [--storm-seconds 10] [--storm-rate 50000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec npx tsx --tsconfig tsconfig.base.json bench/agent-footprint.ts "$@"
