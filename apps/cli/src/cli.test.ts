@@ -141,6 +141,25 @@ describe('mismatches', () => {
     expect(table.stdout).toMatch(/LLADDR_MISMATCH\s+open\s+fe80::203:ffff:fe13:7d75/);
   });
 
+  it('colours and fits the table to the width only on a terminal', async () => {
+    // `script` gives the CLI a pseudo-terminal of 100 columns.
+    const onTerminal = (env: string) =>
+      execFileSync('script', ['-qec', `stty cols 100; ${env} ${process.execPath} ${join(ROOT, 'bin/neighwatch.js')} mismatches ${base.join(' ')}`, '/dev/null'], {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '' },
+      });
+    const coloured = onTerminal('');
+    expect(coloured).toContain('\x1b[31mopen\x1b[39m');
+    const visible = coloured.replace(/\x1b\[[0-9;]*m/g, '').split(/\r?\n/);
+    for (const line of visible) expect([...line].length).toBeLessThanOrEqual(100);
+    expect(coloured).toContain('…');
+    expect(onTerminal('NO_COLOR=1')).not.toContain('\x1b[');
+    // Piped: no colour, nothing cut.
+    const piped = (await cli('mismatches')).stdout;
+    expect(piped).not.toContain('\x1b[');
+    expect(piped).not.toContain('…');
+  });
+
   it('filters by kind, node, ip, mac and state', async () => {
     const lladdr = await mismatchesJson('--kind', 'lladdr-mismatch');
     expect(lladdr.length).toBeGreaterThan(0);

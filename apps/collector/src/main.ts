@@ -4,7 +4,8 @@
  * configuration, start-up order, signals, exit codes.
  */
 import { ConfigError, EXIT_CONFIG, createLogger, formatConfig, helpText, loadConfig, type Logger } from '@neighwatch/config';
-import { openStore, type Store } from '@neighwatch/store';
+import type { Store } from '@neighwatch/store';
+import { isMainThread, workerData } from 'node:worker_threads';
 import type { Server } from 'node:http';
 import { Allowlist } from './allowlist';
 import { Authenticator } from './auth';
@@ -16,6 +17,7 @@ import { Maintenance } from './maintenance';
 import { CollectorMetrics, serveMetrics } from './metrics';
 import { queryHandlers, type QueryContext } from './query';
 import { SERVICE_NAMES, startServer, stopServer } from './server';
+import { openThreadedStore, serveStoreThread, STORE_THREAD } from './store-thread';
 import { DEFAULT_LIMITS } from './validate';
 
 const VERSION = '0.1.0';
@@ -90,7 +92,10 @@ async function run(config: CollectorConfig, auth: Authenticator, tokens: ReturnT
   const metrics = new CollectorMetrics();
   let store: Store;
   try {
-    store = await openStore({ file: config.database });
+    store = await openThreadedStore({ file: config.database }, new URL(import.meta.url), (error) => {
+      log.error('the database thread died: exiting', { error });
+      process.exit(1);
+    });
   } catch (error) {
     log.error('cannot open the database', { database: config.database, error });
     return 1;
@@ -174,10 +179,15 @@ async function run(config: CollectorConfig, auth: Authenticator, tokens: ReturnT
   });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`neighwatch-collector: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+if (!isMainThread && workerData?.role === STORE_THREAD) {
+  // This bundle also runs the database thread (store-thread.ts).
+  void serveStoreThread(workerData.options);
+} else {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`neighwatch-collector: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -325,5 +325,20 @@ describe('retention', () => {
     const recent = await store.recentObservations(T0 + DAY);
     expect(recent).toHaveLength(50);
     expect(recent[0]).toMatchObject({ node: 'router', ref: 51, checksumOk: true, vlan: null, type: 'NDP_NS' });
+    expect(recent[0]).not.toHaveProperty('nodeId');
+  });
+
+  it('pages through stored observations in capture order', async () => {
+    // Two nodes with interleaved and equal capture times: the keyset must not skip or repeat.
+    await store.commitIngest({ observations: [...batch('router', 1, 25, T0), ...batch('host', 1, 25, T0 + 10)] });
+    const pages: number[] = [];
+    const seen: string[] = [];
+    for await (const page of store.observationsSince(T0 + 5, 7)) {
+      pages.push(page.length);
+      seen.push(...page.map((o) => `${o.timeUs - T0}:${o.node}:${o.ref}`));
+    }
+    expect(pages).toEqual([7, 7, 7, 7, 7, 5]);
+    expect(new Set(seen).size).toBe(40);
+    expect(seen).toEqual((await store.recentObservations(T0 + 5)).map((o) => `${o.timeUs - T0}:${o.node}:${o.ref}`));
   });
 });

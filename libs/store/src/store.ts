@@ -338,7 +338,7 @@ class SqliteStore implements Store {
            o.eth_dst AS ethDst, o.vlan, o.src_ip AS srcIp, o.target_ip AS targetIp, o.lladdr, o.na_flags AS naFlags,
            o.checksum_ok AS checksumOk, o.fingerprint
          FROM observation o JOIN node n ON n.id = o.node_id
-         WHERE o.time_us > ? OR (o.time_us = ? AND (o.node_id > ? OR (o.time_us = ? AND o.node_id = ? AND o.sequence > ?)))
+         WHERE (o.time_us, o.node_id, o.sequence) > (?, ?, ?)
          ORDER BY o.time_us, o.node_id, o.sequence LIMIT ?`,
       ),
     };
@@ -1016,7 +1016,7 @@ class SqliteStore implements Store {
     let after: RecentRow | undefined;
     for (;;) {
       const rows = (after
-        ? this.sql.recentAfter.all(after.timeUs, after.timeUs, after.nodeId, after.timeUs, after.nodeId, after.sequence, pageSize)
+        ? this.sql.recentAfter.all(after.timeUs, after.nodeId, after.sequence, pageSize)
         : this.sql.recent.all(sinceUs, pageSize)) as RecentRow[];
       if (rows.length === 0) return;
       after = rows[rows.length - 1];

@@ -8,7 +8,7 @@
  * cleans up after a crash too: it kills what runs in those namespaces and deletes them.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -208,6 +208,7 @@ export async function labDown(options: { prefix?: string; log?: (line: string) =
   const topology = labTopology(options.prefix);
   const log = options.log ?? (() => undefined);
   const namespaces = await namespacesWithPrefix(topology.prefix);
+  await killFromPidFiles(stateDir(topology.prefix));
   for (const namespace of namespaces) await killProcessesIn(namespace);
   for (const namespace of namespaces) {
     await run('ip', ['netns', 'del', namespace], { allowFailure: true });
@@ -219,12 +220,33 @@ export async function labDown(options: { prefix?: string; log?: (line: string) =
   return namespaces;
 }
 
-/** Sends SIGTERM, then SIGKILL after a grace period, to the processes inside a namespace. */
-export async function killProcessesIn(namespace: string, graceMs = 3_000): Promise<void> {
-  const pids = async () => {
-    const { stdout } = await run('ip', ['netns', 'pids', namespace], { allowFailure: true });
-    return stdout.split(/\s+/).filter(Boolean).map(Number).filter((pid) => pid > 1 && pid !== process.pid);
-  };
+/**
+ * Processes the lab started outside its namespaces (the collector, in the root
+ * namespace) are found by their pid files. A pid is only signalled while its command line
+ * still names neighwatch or radvd, so a recycled pid is left alone.
+ */
+async function killFromPidFiles(dir: string): Promise<void> {
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((name) => name.endsWith('.pid'));
+  } catch {
+    return;
+  }
+  const pids: number[] = [];
+  for (const file of files) {
+    const pid = Number((await readFile(join(dir, file), 'utf8').catch(() => '')).trim());
+    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (/neighwatch|radvd/.test(cmdline)) pids.push(pid);
+  }
+  await terminate(pids, async () => {
+    const alive: number[] = [];
+    for (const pid of pids) if (existsSync(`/proc/${pid}`)) alive.push(pid);
+    return alive;
+  });
+}
+
+async function terminate(initial: number[], alive: () => Promise<number[]>, graceMs = 3_000): Promise<void> {
   const signal = (list: number[], sig: NodeJS.Signals) => {
     for (const pid of list) {
       try {
@@ -234,15 +256,24 @@ export async function killProcessesIn(namespace: string, graceMs = 3_000): Promi
       }
     }
   };
-  let list = await pids();
-  if (!list.length) return;
-  signal(list, 'SIGTERM');
+  if (!initial.length) return;
+  signal(initial, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while ((list = await pids()).length && Date.now() < deadline) await sleep(POLL_MS);
+  let list = initial;
+  while ((list = await alive()).length && Date.now() < deadline) await sleep(POLL_MS);
   if (list.length) {
     signal(list, 'SIGKILL');
     await sleep(POLL_MS);
   }
+}
+
+/** Sends SIGTERM, then SIGKILL after a grace period, to the processes inside a namespace. */
+export async function killProcessesIn(namespace: string, graceMs = 3_000): Promise<void> {
+  const pids = async () => {
+    const { stdout } = await run('ip', ['netns', 'pids', namespace], { allowFailure: true });
+    return stdout.split(/\s+/).filter(Boolean).map(Number).filter((pid) => pid > 1 && pid !== process.pid);
+  };
+  await terminate(await pids(), pids, graceMs);
 }
 
 export interface NeighborEntry {

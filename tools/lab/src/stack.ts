@@ -129,7 +129,8 @@ export class LabStack {
     if (this.collector?.running) return this.collector;
     const collector = spawnLogged('neighwatch-collector', process.execPath, [BIN.collector, '--config', this.files.collectorConfig], {
       logPath: this.files.collectorLog,
-      pidFile: join(this.dir, 'collector.pid'),
+      // In the lab's state directory: `lab down` stops it even if this process crashed.
+      pidFile: join(stateDir(this.topology.prefix), 'collector.pid'),
       env: cleanEnv(),
       cwd: REPO_ROOT,
     });
