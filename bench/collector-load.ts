@@ -166,7 +166,7 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
   const collector = await startCollector({
     dir: tmp.dir,
     tokens: { agents: tokens, readTokens: [TOKENS.read] },
-    args: ['--metrics-listen', '127.0.0.1:0'],
+    args: ['--metrics-listen', '127.0.0.1:0', ...(process.env.BENCH_COLLECTOR_ARGS ?? '').split(' ').filter(Boolean)],
     // BENCH_CPU_PROFILE=DIR writes the collector's CPU profile there on exit.
     nodeArgs: process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [],
   });

@@ -48,7 +48,7 @@ export const agentSchema = defineConfig({
   interfaceScanInterval: field.duration({ default: '3s', min: '100ms', max: '1m', doc: 'how often interfaces and addresses are re-read (new/removed interfaces, address changes)' }),
   reconnectMaxDelay: field.duration({ default: '30s', min: '100ms', doc: 'upper bound of the reconnect backoff (exponential with jitter)' }),
   metricsListen: field.string({ default: 'off', doc: 'host:port of the Prometheus text endpoint (/metrics), or off', validate: checkListen }),
-  snaplen: field.integer({ default: 256, min: 128, max: 65535, doc: 'bytes of each frame kept as evidence' }),
+  snaplen: field.integer({ default: 256, min: 256, max: 65535, doc: 'bytes of each frame kept as evidence (at least 256)' }),
   captureBufferSize: field.size({
     default: '8MiB',
     min: '256KiB',

@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@neighwatch/config';
 import { FakeCollector } from '../test/fake-collector';
 import { Metrics } from './metrics';
@@ -151,6 +152,62 @@ describe('Shipper', () => {
     await shipper!.stop(2000);
     shipper = undefined;
     expect(spool.committed).toBe(20);
+  });
+});
+
+describe('TLS', () => {
+  let pki: string;
+  const file = (name: string) => join(pki, name);
+  beforeAll(() => {
+    pki = mkdtempSync(join(tmpdir(), 'nw-pki-'));
+    const openssl = (...a: string[]) => execFileSync('openssl', a, { cwd: pki, stdio: 'pipe' });
+    const ca = (name: string) => {
+      openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`);
+    };
+    const leaf = (name: string, signer: string, ext: string) => {
+      openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+      writeFileSync(join(pki, `${name}.ext`), ext);
+      openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${signer}.pem`, '-CAkey', `${signer}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+    };
+    ca('ca');
+    ca('other-ca');
+    leaf('collector', 'ca', 'subjectAltName=DNS:collector.test\nextendedKeyUsage=serverAuth\n');
+    leaf('agent', 'ca', 'extendedKeyUsage=clientAuth\n');
+  });
+  afterAll(() => rmSync(pki, { recursive: true, force: true }));
+
+  async function tlsCollector(): Promise<void> {
+    await collector.stop();
+    collector = new FakeCollector(
+      `unix://${join(dir, 'tls.sock')}`,
+      grpc.ServerCredentials.createSsl(readFileSync(file('ca.pem')), [{ private_key: readFileSync(file('collector.key')), cert_chain: readFileSync(file('collector.pem')) }], true),
+    );
+    await collector.start();
+  }
+
+  it('connects over TLS with a client certificate (mutual TLS) and delivers', async () => {
+    await tlsCollector();
+    start({ tls: { mode: 'on', ca: file('ca.pem'), cert: file('agent.pem'), key: file('agent.key'), serverName: 'collector.test' } });
+    spoolSome(3);
+    await collector.waitFor((r) => r.observations.length === 3, 10_000, 'observations over TLS');
+  });
+
+  it('refuses a collector whose certificate another CA signed, and says why', async () => {
+    await tlsCollector();
+    start({ tls: { mode: 'on', ca: file('other-ca.pem'), cert: file('agent.pem'), key: file('agent.key'), serverName: 'collector.test' } });
+    spoolSome(1);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(collector.received.hellos).toHaveLength(0);
+    expect(logs.some((l) => l.includes('collector stream failed') && l.includes('UNAVAILABLE'))).toBe(true);
+  });
+
+  it('cannot reach a collector that requires a client certificate without one', async () => {
+    await tlsCollector();
+    start({ tls: { mode: 'on', ca: file('ca.pem'), serverName: 'collector.test' } });
+    spoolSome(1);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(collector.received.observations).toHaveLength(0);
+    expect(logs.some((l) => l.includes('collector stream failed'))).toBe(true);
   });
 });
 

@@ -195,6 +195,12 @@ export class Shipper {
     if (message.helloReply) {
       if (this.helloTimer) clearTimeout(this.helloTimer);
       const committed = message.helloReply.committedSequence;
+      if (this.spool.skipAbove(committed)) {
+        this.log.warn('the collector holds sequences this spool never assigned (spool directory reset?); continuing above them', {
+          committedSequence: committed,
+          nextSequence: this.spool.nextSequence,
+        });
+      }
       this.connected = true;
       this.everConnected = true;
       this.metrics.connected = true;

@@ -186,6 +186,16 @@ describe('Spool', () => {
     spool.close();
   });
 
+  it('continues above sequences a collector already holds from a wiped spool', () => {
+    const spool = open();
+    fill(spool, 2);
+    expect(spool.skipAbove(1)).toBe(false);
+    expect(spool.skipAbove(500)).toBe(true);
+    expect(fill(spool, 1)).toEqual([501]);
+    spool.close();
+    expect(open().nextSequence).toBe(502);
+  });
+
   it('ignores an acknowledgement beyond what it assigned', () => {
     const spool = open();
     fill(spool, 3);

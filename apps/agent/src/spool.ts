@@ -397,6 +397,18 @@ export class Spool {
     return newly;
   }
 
+  /**
+   * The collector already holds sequences up to `committed` although this spool never
+   * assigned them (its directory was wiped or replaced): continue above them, or the
+   * collector would take new observations for repeats and drop them.
+   */
+  skipAbove(committed: number): boolean {
+    if (committed < this.nextSequence) return false;
+    this.nextSequence = committed + 1;
+    this.writeState();
+    return true;
+  }
+
   /** Records on disk with committed < sequence ≤ upTo. */
   private countBetween(from: number, upTo: number): number {
     let n = 0;

@@ -39,7 +39,10 @@ export class FakeCollector {
   /** Required bearer token (UNAUTHENTICATED otherwise), if set. */
   token: string | undefined;
 
-  constructor(readonly address: string) {}
+  constructor(
+    readonly address: string,
+    private readonly credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
+  ) {}
 
   async start(): Promise<void> {
     const server = new grpc.Server();
@@ -56,7 +59,7 @@ export class FakeCollector {
       },
     });
     await new Promise<void>((resolve, reject) =>
-      server.bindAsync(this.address, grpc.ServerCredentials.createInsecure(), (error) => (error ? reject(error) : resolve())),
+      server.bindAsync(this.address, this.credentials, (error) => (error ? reject(error) : resolve())),
     );
     // Agents running as another user (the non-root test) must be able to connect.
     if (this.address.startsWith('unix://')) chmodSync(this.address.slice('unix://'.length), 0o777);

@@ -238,6 +238,18 @@ describe('mismatch show / ack', () => {
     const show = await cli('mismatch', 'show', String(split.id));
     expect(show.stdout).toMatch(/acknowledged by alice@ws: INC-4711 Wi-Fi bridge/);
   });
+
+  it('reports a past range as it was then: open before the acknowledgement', async () => {
+    const [split] = await mismatchesJson('--kind', 'SPLIT_STACK', '--state', 'all');
+    expect(split.state).toBe('acknowledged');
+    const wholeHour = new Date(Math.floor(Date.now() / 3_600_000 - 2) * 3_600_000).toISOString();
+    // The acknowledgement happened after the last occurrence (it follows every other test step).
+    const beforeAck = new Date(Date.parse(split.lastSeen) + 1000).toISOString();
+    const then = JSON.parse((await cli('report', '--since', wholeHour, '--until', beforeAck, '--format', 'json')).stdout);
+    const now = JSON.parse((await cli('report', '--since', wholeHour, '--format', 'json')).stdout);
+    expect(then.stillOpen.find((m: MismatchJson) => m.id === split.id)?.state).toBe('open');
+    expect(now.stillOpen.find((m: MismatchJson) => m.id === split.id)?.state).toBe('acknowledged');
+  });
 });
 
 describe('evidence', () => {
@@ -322,11 +334,11 @@ describe('report', () => {
       for (const b of bars) perKind.set(b.kind!, (perKind.get(b.kind!) ?? 0) + b.n);
       for (const k of report.byKind) expect(perKind.get(k.kind)).toBe(k.occurrences);
 
-      const byKindRows = await page.$$eval('#by-kind tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+      const byKindRows = await page.$$eval('#by-kind tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.replace(/,/g, ''))));
       expect(byKindRows).toEqual(report.byKind.map((k: { kind: string; mismatches: number; occurrences: number }) => [k.kind, String(k.mismatches), String(k.occurrences)]));
       const openIds = await page.$$eval('#still-open tbody tr td:first-child', (tds) => tds.map((td) => Number(td.textContent)));
       expect(openIds).toEqual(report.stillOpen.map((m: { id: number }) => m.id));
-      expect(await page.textContent('#total-occurrences .v')).toBe(String(report.occurrences));
+      expect((await page.textContent('#total-occurrences .v'))!.replace(/,/g, '')).toBe(String(report.occurrences));
 
       // Pixel check on a screenshot of the chart: each bar's centre has the bar's colour,
       // and the chart is not blank.

@@ -42,12 +42,45 @@ const DIRECTION_TO_PROTO: Record<Direction, 'DIRECTION_SENT' | 'DIRECTION_RECEIV
 };
 
 const PREFIX_LENGTH = 'MESSAGE_TYPE_'.length;
-const HEX = '0123456789abcdef';
 
-function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i] >> 4] + HEX[bytes[i] & 15];
-  return out;
+/**
+ * Address text by address bytes. A link carries the same few hundred hosts over and over:
+ * formatting each address once saves most of the per-observation string work. Keys are
+ * numbers for MACs (48 bits fit a double exactly) and IPv4, hex for IPv6; each cache is
+ * emptied when it reaches CACHE_LIMIT entries, which bounds memory under address churn.
+ */
+const CACHE_LIMIT = 65_536;
+const macText = new Map<number, string>();
+const ipv4Text = new Map<number, string>();
+const ipv6Text = new Map<string, string>();
+
+function cachedMac(b: Buffer): string {
+  const key = b.readUIntBE(0, 6);
+  let text = macText.get(key);
+  if (text === undefined) {
+    if (macText.size >= CACHE_LIMIT) macText.clear();
+    macText.set(key, (text = formatMac(b)));
+  }
+  return text;
+}
+
+function cachedIp(b: Buffer): string {
+  if (b.length === 4) {
+    const key = b.readUInt32BE(0);
+    let text = ipv4Text.get(key);
+    if (text === undefined) {
+      if (ipv4Text.size >= CACHE_LIMIT) ipv4Text.clear();
+      ipv4Text.set(key, (text = formatIp(b)));
+    }
+    return text;
+  }
+  const key = b.toString('latin1');
+  let text = ipv6Text.get(key);
+  if (text === undefined) {
+    if (ipv6Text.size >= CACHE_LIMIT) ipv6Text.clear();
+    ipv6Text.set(key, (text = formatIp(b)));
+  }
+  return text;
 }
 
 /** One validated observation as the correlator and the store see it; `timeUs` already clock-corrected. */
@@ -58,15 +91,15 @@ export function toNeighborObservation(node: string, o: ValidObservation, timeUs:
     direction: DIRECTION[o.direction as string],
     timeUs,
     type: (o.type as string).slice(PREFIX_LENGTH) as MessageType,
-    ethSrc: formatMac(o.ethSrc),
-    ethDst: formatMac(o.ethDst),
+    ethSrc: cachedMac(o.ethSrc),
+    ethDst: cachedMac(o.ethDst),
     vlan: o.vlan === 0 ? null : o.vlan,
-    srcIp: formatIp(o.senderIp),
-    targetIp: o.targetIp.length ? formatIp(o.targetIp) : null,
-    lladdr: o.lladdr.length ? formatMac(o.lladdr) : null,
+    srcIp: cachedIp(o.senderIp),
+    targetIp: o.targetIp.length ? cachedIp(o.targetIp) : null,
+    lladdr: o.lladdr.length ? cachedMac(o.lladdr) : null,
     naFlags: o.naFlags,
     checksumOk: o.checksum === 'CHECKSUM_STATUS_VALID' ? true : o.checksum === 'CHECKSUM_STATUS_INVALID' ? false : null,
-    fingerprint: hex(o.fingerprint),
+    fingerprint: o.fingerprint.toString('hex'),
     ref: o.sequence,
   };
 }

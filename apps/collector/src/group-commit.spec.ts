@@ -40,6 +40,24 @@ describe('GroupCommitter', () => {
     expect(transactions).toEqual([[10], [4, 6]]);
   });
 
+  it('caps a transaction at maxRows and commits the rest next', async () => {
+    const transactions: number[][] = [];
+    const gate = deferred();
+    const committer = new GroupCommitter<number>(
+      async (items) => {
+        transactions.push(items);
+        if (transactions.length === 1) await gate.promise;
+      },
+      (n) => n,
+      { intervalMs: 1, maxRows: 10 },
+    );
+    const all = [committer.submit(1), committer.submit(4), committer.submit(5), committer.submit(3), committer.submit(12)];
+    await new Promise((r) => setTimeout(r, 5));
+    gate.resolve();
+    await Promise.all(all);
+    expect(transactions).toEqual([[1, 4, 5], [3], [12]]);
+  });
+
   it('tells every submitter of a failed transaction, and goes on with the next', async () => {
     let fail = true;
     const committer = new GroupCommitter<string>(

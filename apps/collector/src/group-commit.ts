@@ -8,7 +8,7 @@
 export interface GroupCommitOptions {
   /** Longest an item waits for companions before its transaction starts. */
   intervalMs: number;
-  /** Start the transaction at once when this many rows wait. */
+  /** Start the transaction at once when this many rows wait; also the most one transaction takes. */
   maxRows: number;
 }
 
@@ -61,9 +61,16 @@ export class GroupCommitter<Item> {
       this.timer = null;
     }
     if (this.running || this.queue.length === 0) return;
-    const group = this.queue;
-    this.queue = [];
-    this.queuedRows = 0;
+    // At most maxRows per transaction (at least one item): a bounded transaction keeps
+    // commit latency and memory bounded under a backlog.
+    let rows = 0;
+    let take = 0;
+    while (take < this.queue.length && (take === 0 || rows + this.rowsOf(this.queue[take].item) <= this.options.maxRows)) {
+      rows += this.rowsOf(this.queue[take].item);
+      take++;
+    }
+    const group = this.queue.splice(0, take);
+    this.queuedRows -= rows;
     this.running = this.write(group.map((w) => w.item)).then(
       () => {
         for (const w of group) w.resolve();

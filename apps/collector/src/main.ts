@@ -4,7 +4,7 @@
  * configuration, start-up order, signals, exit codes.
  */
 import { ConfigError, EXIT_CONFIG, createLogger, formatConfig, helpText, loadConfig, type Logger } from '@neighwatch/config';
-import type { Store } from '@neighwatch/store';
+import { openStore, type Store } from '@neighwatch/store';
 import { isMainThread, workerData } from 'node:worker_threads';
 import type { Server } from 'node:http';
 import { Allowlist } from './allowlist';
@@ -92,10 +92,12 @@ async function run(config: CollectorConfig, auth: Authenticator, tokens: ReturnT
   const metrics = new CollectorMetrics();
   let store: Store;
   try {
-    store = await openThreadedStore({ file: config.database }, new URL(import.meta.url), (error) => {
-      log.error('the database thread died: exiting', { error });
-      process.exit(1);
-    });
+    store = config.databaseThread
+      ? await openThreadedStore({ file: config.database }, new URL(import.meta.url), (error) => {
+          log.error('the database thread died: exiting', { error });
+          process.exit(1);
+        })
+      : await openStore({ file: config.database });
   } catch (error) {
     log.error('cannot open the database', { database: config.database, error });
     return 1;

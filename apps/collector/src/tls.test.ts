@@ -86,9 +86,9 @@ describe('limits and replay', () => {
     agent.close();
   });
 
-  it('replays mismatches seen after since_us to a Watch that reconnects, and sends heartbeats', async () => {
+  it('replays mismatches seen after since_us to a Watch that reconnects, and sends heartbeats (database on its own thread)', async () => {
     tmp = tempDir();
-    collector = await startCollector({ dir: tmp.dir, args: ['--heartbeat-interval', '200ms'] });
+    collector = await startCollector({ dir: tmp.dir, args: ['--heartbeat-interval', '200ms', '--database-thread'] });
     // Replay is by when mismatches were seen (capture time, clock-corrected).
     const before = Date.now() * 1000 - 10_000_000;
     const agent = new TestAgent(collector.address, TOKENS.router);
@@ -121,6 +121,8 @@ describe('limits and replay', () => {
     expect(report.occurrences).toBeGreaterThan(0);
     expect(report.byKind.map((c) => c.key)).toEqual(expect.arrayContaining([expect.stringContaining('LLADDR_MISMATCH')]));
     await expect(ask(q, 'GetReport', { sinceUs: before, untilUs: before - 1 })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    // Store errors keep their meaning across the thread boundary.
+    await expect(ask(q, 'GetMismatch', { id: 999_999 })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
     q.close();
     agent.close();
   });

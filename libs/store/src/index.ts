@@ -14,4 +14,6 @@ export type { WireBinding } from './bindings.ts';
 export type { Store } from './api.ts';
 export { EVIDENCE_PER_VANTAGE_POINT, DEFAULT_RETENTION_US, DEFAULT_RESOLVE_QUIET_US } from './api.ts';
 export { StoreConflictError, StoreNotFoundError, StoreError } from './errors.ts';
+/** `prisma migrate deploy` without the native engine (openStore already calls it). */
+export { applyMigrations, migrationsDir } from './migrate.ts';
 export type * from './types.ts';

@@ -176,10 +176,6 @@ export function listMigrations(baseDir: string): MigrationList {
   };
 }
 
-export interface AppliedMigration {
-  name: string;
-}
-
 /**
  * True when `_prisma_migrations` records every migration folder as applied and none as
  * failed: the common restart case, answered in a millisecond instead of starting the

@@ -916,10 +916,12 @@ class SqliteStore implements Store {
       SELECT m.ip AS key, SUM(per.occ) AS occurrences, COUNT(*) AS mismatches
       FROM per JOIN mismatch m ON m.id = per.mismatch_id WHERE m.ip IS NOT NULL
       GROUP BY m.ip ORDER BY occurrences DESC, key LIMIT ${listLimit}`);
+    // GROUP BY position, not expression: PostgreSQL would see the two parameterised
+    // copies of the bucket expression as different expressions.
     const timeline = await q<{ bucket: bigint | number; kind: string; occurrences: bigint | number }>(Prisma.sql`
       SELECT (o.t / ${bucketUs}) * ${bucketUs} AS bucket, m.kind AS kind, SUM(o.count) AS occurrences
       FROM (${request.bucket === 'day' ? mixed : hourly}) o JOIN mismatch m ON m.id = o.mismatch_id
-      GROUP BY (o.t / ${bucketUs}) * ${bucketUs}, m.kind ORDER BY bucket, kind`);
+      GROUP BY 1, 2 ORDER BY 1, 2`);
     const topRows = await q<Ranked>(Prisma.sql`WITH ${per}
       SELECT mismatch_id AS id, occ AS occurrences FROM per ORDER BY occ DESC, mismatch_id LIMIT ${top}`);
     const opened = await q<Ranked>(Prisma.sql`WITH ${per}

@@ -13,7 +13,7 @@ import { join, relative, resolve } from 'node:path';
 import { FIELD_KINDS } from './expectations';
 import { labDown, labStatus, labTraffic, labUp, neighbors } from './lab';
 import { formatPingResults, type PingResult } from './ping';
-import { freePort, waitForPort } from './processes';
+import { freePort, portIsFree } from './processes';
 import { LabStack } from './stack';
 import { conclusion, toMismatchView, toNodeView } from './story';
 import { LAB_ADDRESSES, LAB_ROLES, labTopology, type LabVariant } from './topology';
@@ -55,11 +55,7 @@ const note = (text: string) => process.stderr.write(`   ${text}\n`);
 
 async function portFor(requested: number | undefined): Promise<number> {
   if (requested) return requested;
-  const taken = await waitForPort(DEFAULT_PORT, 0).then(
-    () => true,
-    () => false,
-  );
-  return taken ? freePort() : DEFAULT_PORT;
+  return (await portIsFree(DEFAULT_PORT)) ? DEFAULT_PORT : freePort();
 }
 
 function printPings(pings: readonly PingResult[]): void {

@@ -57,4 +57,13 @@ describe('neighwatch on the lab, wired variant (plain bridge)', () => {
     }
     expect((await stack.mismatches()).map((m) => m.kind)).toEqual(WIRED_KINDS);
   });
+
+  it('lab down also stops a collector the lab started, as after a crash of the demo', async () => {
+    const collector = stack.collector!;
+    expect(collector.running).toBe(true);
+    await labDown({ prefix });
+    const status = await collector.exited;
+    expect(status.signal ?? status.code).toBe(status.signal ? 'SIGTERM' : 0);
+    expect(await namespacesWithPrefix(prefix)).toEqual([]);
+  });
 });

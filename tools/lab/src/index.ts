@@ -20,3 +20,7 @@ export {
   type NeighborEntry,
 } from './lab';
 export { run, runIn, CommandError, type CommandResult } from './exec';
+export { LabStack, buildBinaries, agentFinalCounts, observationCount, nodeName, REPO_ROOT, type LabStackOptions, type MismatchRow } from './stack';
+export { FIELD_KINDS, WIRED_KINDS } from './expectations';
+export { conclusion, toMismatchView, toNodeView, type MismatchView, type NodeView } from './story';
+export { captureInterfaces, generateTokens, renderAgentConfig, renderCollectorConfig, renderTokensFile } from './configs';

@@ -136,6 +136,15 @@ export async function waitForPort(port: number, timeoutMs: number, process?: Man
   }
 }
 
+/** Whether nothing listens on 127.0.0.1:port (we could bind it). */
+export async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 /** A free TCP port on loopback (bound, read, released). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

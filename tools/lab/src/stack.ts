@@ -127,6 +127,7 @@ export class LabStack {
 
   async startCollector(): Promise<ManagedProcess> {
     if (this.collector?.running) return this.collector;
+    mkdirSync(stateDir(this.topology.prefix), { recursive: true });
     const collector = spawnLogged('neighwatch-collector', process.execPath, [BIN.collector, '--config', this.files.collectorConfig], {
       logPath: this.files.collectorLog,
       // In the lab's state directory: `lab down` stops it even if this process crashed.

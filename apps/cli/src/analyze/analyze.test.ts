@@ -109,6 +109,21 @@ describe('neighwatch analyze (built binary)', () => {
     expect(neighwatch('analyze', '--bogus', sample).code).toBe(2);
   });
 
+  it('stops quietly when the reader of its output goes away (| head)', () => {
+    const ns = Buffer.from(readFileSync(sample)).subarray(24 + 16 + 74 + 16 + 74); // frame 3 onwards: header + NS
+    const record = ns.subarray(0, 16 + ns.readUInt32LE(8));
+    const many = join(dir, 'many.pcap');
+    writeFileSync(many, Buffer.concat([readFileSync(sample).subarray(0, 24), ...Array.from({ length: 50_000 }, () => record)]));
+    const result = spawnSync('sh', ['-c', `"${process.execPath}" bin/neighwatch.js analyze --format jsonl "${many}" | head -n 2`], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout.trimEnd().split('\n')).toHaveLength(2);
+    expect(result.stderr).toBe('');
+  });
+
   it('--help shows examples and exit codes', () => {
     const { code, stdout } = neighwatch('analyze', '--help');
     expect(code).toBe(0);

@@ -228,6 +228,30 @@ describe('analyze: pcapng with several interfaces', () => {
 });
 
 describe('analyze: bad input', () => {
+  it('counts malformed and truncated frames without failing, and still analyzes the good ones', async () => {
+    const ns = encodeNdp({
+      ethSrc: A,
+      ethDst: ROUTER,
+      src: eui64Address('fe80::', A),
+      dst: eui64Address('fe80::', ROUTER),
+      message: { type: 'NS', target: eui64Address('fe80::', ROUTER) },
+      options: [{ type: 'source-lladdr', mac: A }],
+    });
+    const garbage = Uint8Array.from({ length: 60 }, (_, i) => (i * 151) & 0xff);
+    const frames: PcapFrame[] = [
+      { data: ns.subarray(0, 40), timestampUs: T0 }, // cut inside the IPv6 header
+      { data: garbage, timestampUs: T0 + 1 },
+      { data: new Uint8Array(0), timestampUs: T0 + 2 },
+      { data: ns.subarray(0, ns.length - 5), timestampUs: T0 + 3 }, // cut inside the option
+      { data: ns, timestampUs: T0 + 4 },
+    ];
+    const result = await analyzeFile(pcap('malformed.pcap', frames), null);
+    expect(result.error).toBeNull();
+    expect(result.frames).toBe(5);
+    expect(result.observations).toBeGreaterThanOrEqual(1);
+    expect(result.findings).toEqual([]);
+  });
+
   it('reports what was decodable before a truncation, names the file and exits 1', async () => {
     const whole = fieldCaseCapture();
     const path = pcap('cut.pcap', whole.subarray(0, whole.length - 20));

@@ -5,7 +5,7 @@
  */
 import { explain } from '@neighwatch/correlate';
 import { MESSAGE_TYPE_LABELS, MESSAGE_TYPES, MISMATCH_KIND_LABELS, type AggregatedFinding, type MessageType, type NeighborObservation } from '@neighwatch/model';
-import { FRAMES_PER_FINDING, type FileAnalysis, type ObservationSink } from './analyzer';
+import { type FileAnalysis, type ObservationSink } from './analyzer';
 import type { Output } from './output';
 import { IsoTimeFormatter, isoTime } from './time';
 
@@ -154,10 +154,14 @@ function range(firstUs: number, lastUs: number): string {
   return firstUs === lastUs ? isoTime(firstUs) : `${isoTime(firstUs)} – ${isoTime(lastUs)}`;
 }
 
+/** Frame numbers shown per finding in the summary (JSON lists the first FRAMES_PER_FINDING). */
+const SUMMARY_FRAMES = 10;
+
 function framesText(finding: AggregatedFinding): string {
   const refs = finding.evidence.map((e) => e.ref).sort((a, b) => a - b);
-  const more = finding.count > refs.length && refs.length >= FRAMES_PER_FINDING ? ', …' : '';
-  return `frame${refs.length === 1 ? '' : 's'} ${refs.join(', ')}${more}`;
+  const shown = refs.slice(0, SUMMARY_FRAMES);
+  const more = finding.count > shown.length ? ', …' : '';
+  return `frame${refs.length === 1 ? '' : 's'} ${shown.join(', ')}${more}`;
 }
 
 /** Rows shown per table in the summary; JSON lists everything. */
@@ -177,18 +181,19 @@ export function renderSummary(out: Output, results: FileAnalysis[]): void {
       if (r.badChecksums > 0) lines.push(`  (${r.badChecksums} with a bad ICMPv6 checksum)`);
     }
     if (r.bindings.length > 0) {
-      const rows = [...r.bindings].sort((a, b) => a.ip.localeCompare(b.ip) || a.firstSeenUs - b.firstSeenUs);
+      const rows = [...r.bindings].sort((a, b) => a.ip.localeCompare(b.ip) || (a.vlan ?? -1) - (b.vlan ?? -1) || a.firstSeenUs - b.firstSeenUs);
       lines.push('', 'Bindings (IP → MAC):');
-      const width = Math.min(40, Math.max(...rows.map((b) => b.ip.length)));
+      const label = (b: (typeof rows)[number]) => (b.vlan === null ? b.ip : `${b.ip} vlan ${b.vlan}`);
+      const width = Math.min(48, Math.max(...rows.map((b) => label(b).length)));
       for (const b of rows.slice(0, SUMMARY_ROWS)) {
-        lines.push(`  ${pad(b.ip, width)}  ${b.mac}  ${pad(`${b.count}×`, 7)} ${range(b.firstSeenUs, b.lastSeenUs)}`);
+        lines.push(`  ${pad(label(b), width)}  ${b.mac}  ${pad(`${b.count}×`, 7)} ${range(b.firstSeenUs, b.lastSeenUs)}`);
       }
       const hidden = rows.length - SUMMARY_ROWS;
       if (hidden > 0) lines.push(`  … and ${hidden} more (all of them in --format json)`);
     }
     lines.push('', r.findings.length === 0 ? 'Findings: none' : `Findings (${r.findings.length}):`);
     for (const f of r.findings.slice(0, SUMMARY_ROWS)) {
-      lines.push(`  ${f.kind}  ${f.ip ?? f.subject}  ${f.macs.join(' vs ')}  (${f.count}×, ${framesText(f)})`);
+      lines.push(`  ${f.kind}  ${f.ip ?? f.subject}  ${f.macs.join(', ')}  (${f.count}×, ${framesText(f)})`);
       lines.push(`    ${MISMATCH_KIND_LABELS[f.kind]}: ${f.summary}`);
       lines.push(`    Meaning: ${explain(f)}`);
     }

@@ -18,11 +18,11 @@ import type { QueryApi } from './connection';
 import { CliError, exitCodeFor, fromGrpcError } from './errors';
 import { BACKOFF_MAX_MS, IDLE_RECONNECT_MS } from './watch';
 
-function harness(api: Partial<QueryApi>) {
+function harness(api: Partial<QueryApi>, tty = false) {
   const out: string[] = [];
   const err: string[] = [];
   const connect = vi.fn(() => ({ settings: { collector: '127.0.0.1:50051', token: undefined, tls: null, timeoutMs: 1000 }, close: () => {}, ...api }) as QueryApi);
-  const deps: Deps = { sinks: () => ({ out: (t) => void out.push(t), err: (t) => void err.push(t), terminal: { tty: false, color: false, width: Infinity } }), connect, now: () => T0 / 1000 };
+  const deps: Deps = { sinks: () => ({ out: (t) => void out.push(t), err: (t) => void err.push(t), terminal: { tty, color: false, width: tty ? 80 : Infinity } }), connect, now: () => T0 / 1000 };
   const run = async (...args: string[]) => {
     const program = new Command('neighwatch');
     for (const c of queryCommands(deps)) program.addCommand(c);
@@ -144,6 +144,15 @@ describe('evidence', () => {
       { t: T0 + 20, src: VM_MAC.replace(/:/g, '') },
     ]);
     expect(h.err()).toContain('2 frames from 2 vantage points');
+  });
+});
+
+describe('binary output', () => {
+  it('will not write a pcap to a terminal', async () => {
+    const h = harness({ getMismatch: async () => detail([nsAtRouter()]) }, true);
+    expect(await h.run('evidence', '1', '-o', '-')).toBe(2);
+    expect(h.err()).toContain('stdout is a terminal');
+    expect(h.connect).not.toHaveBeenCalled();
   });
 });
 

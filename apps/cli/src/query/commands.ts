@@ -315,6 +315,7 @@ function reportCommand(deps: Deps): Command {
               : reportText(report, terminal);
       emit(sinks, text, opts.output);
       if (opts.output) sinks.err(`neighwatch: report written to ${opts.output}\n`);
+      else if (format === 'html' && sinks.terminal.tty) sinks.err('neighwatch: to open the page in a browser, write it to a file: -o report.html\n');
     });
 }
 
@@ -327,6 +328,7 @@ function evidenceCommand(deps: Deps): Command {
     .action(async (idText: string, opts: ConnectionFlags & { output: string }) => {
       const id = parseMismatchId(idText);
       const sinks = deps.sinks();
+      if (opts.output === '-' && sinks.terminal.tty) throw usageError('stdout is a terminal: write the pcap to a file (-o FILE.pcap) or pipe it (-o - | wireshark -k -i -)');
       const detail = await withApi(deps, opts, (api) => api.getMismatch({ id }));
       const count = writeEvidencePcap(detail, opts.output, sinks);
       if (opts.output !== '-') {

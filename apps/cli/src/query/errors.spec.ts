@@ -47,6 +47,7 @@ describe('exitCodeFor', () => {
     expect(exitCodeFor(new CommanderError(1, 'commander.invalidArgument', 'error: option invalid'))).toBe(2);
     expect(exitCodeFor(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'))).toBe(0);
     expect(exitCodeFor(new CommanderError(0, 'commander.version', '0.1.0'))).toBe(0);
+    expect(exitCodeFor(new CommanderError(1, 'commander.help', '(outputHelp)'))).toBe(2);
     expect(messageFor(new CommanderError(1, 'commander.unknownOption', 'x'))).toBeNull();
   });
   it('treats anything else as a runtime error', () => {

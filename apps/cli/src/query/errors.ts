@@ -132,9 +132,8 @@ export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof CliError) return error.exitCode;
   if (isCommanderError(error)) {
     // --help and --version end parsing by "error" with code 0; every other parse error is usage.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
-      return ExitCode.ok;
-    }
+    // A bare `neighwatch` or `neighwatch mismatch` prints help as an error (code "commander.help", exit 1).
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   return ExitCode.runtime;

@@ -21,6 +21,8 @@ export const KIND_COLORS: Record<MismatchKind, string> = {
   BINDING_CONFLICT: '#000000',
   SPLIT_STACK: '#999999',
 };
+/** Thousands grouped, as people read counts ("1,000,000"). */
+const n = (value: number) => value.toLocaleString('en-US');
 const colorOf = (kind: string) => KIND_COLORS[kind as MismatchKind] ?? '#666666';
 
 export function escapeHtml(text: unknown): string {
@@ -64,7 +66,7 @@ export function timelineSvg(view: ReportView): string {
   const y = (v: number) => top + plotH - (v / scale.top) * plotH;
   for (let v = 0; v <= scale.top; v += scale.step) {
     parts.push(`<line class="grid" x1="${left}" x2="${width - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/>`);
-    parts.push(`<text class="tick" x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`);
+    parts.push(`<text class="tick" x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${n(v)}</text>`);
   }
   const slot = plotW / buckets.length;
   const barW = Math.min(64, Math.max(1, slot * 0.8));
@@ -102,7 +104,7 @@ function legend(kinds: string[]): string {
 
 function countTable(title: string, keyHeader: string, rows: { key: string; mismatches: number; occurrences: number }[], id: string): string {
   const body = rows.length
-    ? rows.map((r) => `<tr><td>${escapeHtml(r.key)}</td><td class="num">${r.mismatches}</td><td class="num">${r.occurrences}</td></tr>`).join('')
+    ? rows.map((r) => `<tr><td>${escapeHtml(r.key)}</td><td class="num">${n(r.mismatches)}</td><td class="num">${n(r.occurrences)}</td></tr>`).join('')
     : `<tr><td colspan="3" class="none">none</td></tr>`;
   return `<section class="counts"><h2>${escapeHtml(title)}</h2><table id="${id}"><thead><tr><th>${escapeHtml(keyHeader)}</th><th class="num">Mismatches</th><th class="num">Occurrences</th></tr></thead><tbody>${body}</tbody></table></section>`;
 }
@@ -112,7 +114,7 @@ function mismatchTable(title: string, rows: MismatchRow[], id: string): string {
     ? rows
         .map(
           (m) =>
-            `<tr><td class="num">${m.id}</td><td><span class="swatch" style="background:${colorOf(m.kind)}"></span>${escapeHtml(m.kind)}</td><td class="state-${escapeHtml(m.state)}">${escapeHtml(m.state)}</td><td>${escapeHtml(m.ip ?? m.subject)}</td><td class="mono">${escapeHtml(m.macs.join(' '))}</td><td>${escapeHtml(m.vantagePoints.join(', '))}</td><td class="t">${escapeHtml(formatLocal(m.firstSeen.us))}</td><td class="t">${escapeHtml(formatLocal(m.lastSeen.us))}</td><td class="num">${m.count}</td><td>${escapeHtml(m.summary)}</td></tr>`,
+            `<tr><td class="num">${m.id}</td><td><span class="swatch" style="background:${colorOf(m.kind)}"></span>${escapeHtml(m.kind)}</td><td class="state-${escapeHtml(m.state)}">${escapeHtml(m.state)}</td><td>${escapeHtml(m.ip ?? m.subject)}</td><td class="mono">${escapeHtml(m.macs.join(' '))}</td><td>${escapeHtml(m.vantagePoints.join(', '))}</td><td class="t">${escapeHtml(formatLocal(m.firstSeen.us))}</td><td class="t">${escapeHtml(formatLocal(m.lastSeen.us))}</td><td class="num">${n(m.count)}</td><td>${escapeHtml(m.summary)}</td></tr>`,
         )
         .join('')
     : `<tr><td colspan="10" class="none">none</td></tr>`;
@@ -166,7 +168,7 @@ export function reportHtml(report: Report__Output, nowMs: number = Date.now()): 
   const range = `${formatLocal(view.since.us)} → ${formatLocal(view.until.us)}`;
   const zone = zoneLabel(nowMs);
   const title = `neighwatch mismatch report ${range}`;
-  const card = (value: number, label: string, id: string) => `<div class="card" id="${id}"><div class="v">${value}</div><div class="l">${escapeHtml(label)}</div></div>`;
+  const card = (value: number, label: string, id: string) => `<div class="card" id="${id}"><div class="v">${n(value)}</div><div class="l">${escapeHtml(label)}</div></div>`;
   const kindRows = view.byKind.map((k) => ({ key: k.kind, mismatches: k.mismatches, occurrences: k.occurrences }));
   const legendKinds = kinds.length ? kinds : [];
   const kindDescriptions = view.byKind

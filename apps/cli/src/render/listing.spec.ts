@@ -151,3 +151,17 @@ describe('nodes table', () => {
     expect(out).toMatch(/vm\s+0\.1\.0\s+last seen 3h ago\s+\+2\.500s\s+17/);
   });
 });
+
+describe('narrow terminals', () => {
+  it('drops the least useful columns, then cuts the summary, to fit', () => {
+    const rows = mismatchesListing([mismatch({ summary: 'x'.repeat(200) })]);
+    const out = renderTable(rows, { tty: true, color: false, width: 100 });
+    const lines = out.trimEnd().split('\n');
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(100);
+    expect(lines[0]).toContain('SUMMARY');
+    expect(lines[0]).not.toContain('SEEN AT');
+    expect(lines[0]).toContain('IP');
+    // Wide enough: everything stays.
+    expect(renderTable(rows, { tty: true, color: false, width: 400 }).split('\n')[0]).toContain('SEEN AT');
+  });
+});

@@ -28,6 +28,8 @@ export interface Column {
   color?: (value: unknown, row: Record<string, unknown>) => Color | undefined;
   /** May be cut with "…" to fit the terminal width. */
   shrink?: boolean;
+  /** May be left out on a terminal too narrow for the table; higher goes first. */
+  drop?: number;
 }
 
 export interface Listing {
@@ -114,32 +116,52 @@ function cut(s: string, max: number): string {
   return max <= 1 ? chars.slice(0, max).join('') : `${chars.slice(0, max - 1).join('')}…`;
 }
 
+const GAP = 2;
+/** A shrinkable column is never cut below this many characters (or its header). */
+const MIN_SHRUNK = 8;
+
+/**
+ * Column widths for a terminal `max` columns wide: shrinkable columns are cut (widest
+ * first) down to MIN_SHRUNK; if that is not enough, droppable columns go (highest `drop`
+ * first) and the cutting starts over. Returns the kept column indexes and their widths.
+ */
+function fit(columns: Column[], natural: number[], max: number): { keep: number[]; widths: number[] } {
+  let keep = columns.map((_, i) => i);
+  for (;;) {
+    const widths = keep.map((i) => natural[i]);
+    let total = widths.reduce((a, b) => a + b, 0) + GAP * (keep.length - 1);
+    while (total > max) {
+      let widest = -1;
+      keep.forEach((ci, k) => {
+        const floor = Math.max(MIN_SHRUNK, width(columns[ci].header));
+        if (columns[ci].shrink && widths[k] > floor && (widest < 0 || widths[k] > widths[widest])) widest = k;
+      });
+      if (widest < 0) break;
+      const take = Math.min(total - max, widths[widest] - Math.max(MIN_SHRUNK, width(columns[keep[widest]].header)));
+      widths[widest] -= take;
+      total -= take;
+    }
+    const droppable = keep.filter((i) => columns[i].drop !== undefined);
+    if (total <= max || droppable.length === 0) return { keep, widths };
+    const victim = droppable.reduce((a, b) => ((columns[b].drop ?? 0) > (columns[a].drop ?? 0) ? b : a));
+    keep = keep.filter((i) => i !== victim);
+  }
+}
+
 export function renderTable(listing: Listing, ctx: TerminalContext): string {
   if (listing.rows.length === 0) return listing.empty ? `${listing.empty}\n` : '';
-  const { columns } = listing;
-  const cells: string[][][] = listing.rows.map((row) =>
-    columns.map((c) => {
+  const cellsAll: string[][][] = listing.rows.map((row) =>
+    listing.columns.map((c) => {
       const text = c.text ? c.text(row[c.key], row) : tableText(row[c.key]);
       const lines = Array.isArray(text) ? text : [text];
       return lines.length ? lines.flatMap((l) => l.split('\n')) : [''];
     }),
   );
-  const widths = columns.map((c, i) => Math.max(width(c.header), ...cells.map((r) => Math.max(...r[i].map(width)))));
-  const gap = 2;
-  // On a terminal, cut shrinkable columns (widest first) until the table fits.
-  if (Number.isFinite(ctx.width)) {
-    let total = widths.reduce((a, b) => a + b, 0) + gap * (columns.length - 1);
-    while (total > ctx.width) {
-      let widest = -1;
-      columns.forEach((c, i) => {
-        if (c.shrink && widths[i] > Math.max(8, width(c.header)) && (widest < 0 || widths[i] > widths[widest])) widest = i;
-      });
-      if (widest < 0) break;
-      const take = Math.min(total - ctx.width, widths[widest] - Math.max(8, width(columns[widest].header)));
-      widths[widest] -= take;
-      total -= take;
-    }
-  }
+  const natural = listing.columns.map((c, i) => Math.max(width(c.header), ...cellsAll.map((r) => Math.max(...r[i].map(width)))));
+  // Off a terminal nothing is cut or dropped: the reader may be a pager or a file.
+  const { keep, widths } = Number.isFinite(ctx.width) ? fit(listing.columns, natural, ctx.width) : { keep: natural.map((_, i) => i), widths: natural };
+  const columns = keep.map((i) => listing.columns[i]);
+  const cells = cellsAll.map((r) => keep.map((i) => r[i]));
   const out: string[] = [];
   const line = (texts: string[], colors: (Color | undefined)[]) =>
     texts
@@ -150,7 +172,7 @@ export function renderTable(listing: Listing, ctx: TerminalContext): string {
         if (i === texts.length - 1 && columns[i].align !== 'right') return painted;
         return columns[i].align === 'right' ? padding + painted : painted + padding;
       })
-      .join(' '.repeat(gap))
+      .join(' '.repeat(GAP))
       .trimEnd();
   out.push(line(columns.map((c) => c.header), columns.map(() => 'bold' as Color)));
   listing.rows.forEach((row, r) => {

@@ -88,6 +88,11 @@ describe('html report', () => {
     expect(escapeHtml(`a&b"'`)).toBe('a&amp;b&quot;&#39;');
   });
 
+  it('groups thousands in counts', () => {
+    const big = reportHtml(report({ occurrences: 1_000_000 }));
+    expect(big).toContain('<div class="v">1,000,000</div>');
+  });
+
   it('says so when the range is quiet', () => {
     const svg = timelineSvg(reportJson(report({ timeline: [] })));
     expect(svg).toContain('no occurrences in this range');
