@@ -7,7 +7,7 @@
 //                                                                     (--create-only: leave it for editing)
 //   npx tsx tools/prisma/migrate.ts deploy [--db <file>]              apply pending migrations
 //   npx tsx tools/prisma/migrate.ts status [--db <file>]              list migrations, applied or not
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,13 @@ function databaseFile(args: string[]): { file: string; scratch: boolean } {
 }
 
 const [command, ...args] = process.argv.slice(2);
-const { file, scratch } = command ? databaseFile(args) : usage();
+if (command !== 'dev' && command !== 'deploy' && command !== 'status') usage();
+const name = command === 'dev' ? option(args, '--name') : undefined;
+if (command === 'dev' && (!name || !/^[a-z0-9_]+$/.test(name))) {
+  process.stderr.write('migrate dev: --name <snake_case_name> is required (every migration has a name)\n');
+  process.exit(2);
+}
+const { file, scratch } = databaseFile(args);
 process.exitCode = await run().then(
   () => 0,
   (error: unknown) => {
@@ -51,12 +57,7 @@ process.exitCode = await run().then(
 
 async function run(): Promise<void> {
   try {
-    if (command === 'dev') {
-      const name = option(args, '--name');
-      if (!name || !/^[a-z0-9_]+$/.test(name)) {
-        process.stderr.write('migrate dev: --name <snake_case_name> is required (every migration has a name)\n');
-        process.exit(2);
-      }
+    if (command === 'dev' && name) {
       // Bring the database up to date first, so the diff is only what the schema adds.
       await applyMigrations(file, baseDir);
       const created = await createMigration(file, name, { baseDir });
@@ -74,17 +75,19 @@ async function run(): Promise<void> {
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'no pending migrations\n');
     } else if (command === 'status') {
       const all = listMigrations(baseDir).migrationDirectories.map((d) => d.path);
-      const db = new Database(file, { readonly: false });
-      const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
-      const done = new Set(
-        hasTable
-          ? (db.prepare('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL').all() as { migration_name: string }[]).map((r) => r.migration_name)
-          : [],
-      );
-      db.close();
+      const done = new Set<string>();
+      if (existsSync(file)) {
+        const db = new Database(file, { readonly: true });
+        const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
+        const rows = hasTable
+          ? (db.prepare('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL').all() as { migration_name: string }[])
+          : [];
+        for (const r of rows) done.add(r.migration_name);
+        db.close();
+      } else {
+        process.stdout.write(`${file} does not exist yet\n`);
+      }
       for (const name of all) process.stdout.write(`${done.has(name) ? 'applied' : 'pending'}  ${name}\n`);
-    } else {
-      usage();
     }
   } finally {
     if (scratch) rmSync(join(file, '..'), { recursive: true, force: true });

@@ -15,9 +15,9 @@
  * rewriting happened, which the collector compares with the other vantage points.
  */
 import type { NeighborFields } from '@neighwatch/packet';
-import type { Direction } from '@neighwatch/proto';
 import { parseIPv4, parseIPv6, parseMac } from '@neighwatch/packet';
 import type { LocalInterface } from './interfaces';
+import type { DirectionName } from './wire';
 
 function macNumber(b: Uint8Array, o: number): number {
   return ((b[o] << 8) | b[o + 1]) * 2 ** 32 + (((b[o + 2] << 24) | (b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5]) >>> 0);
@@ -73,7 +73,7 @@ export class LocalAddresses {
   }
 }
 
-export function frameDirection(bytes: Uint8Array, fields: NeighborFields, local: LocalAddresses): Direction {
+export function frameDirection(bytes: Uint8Array, fields: NeighborFields, local: LocalAddresses): DirectionName {
   if (fields.ethSrcOffset >= 0 && fields.ethSrcLength === 6 && local.hasMac(bytes, fields.ethSrcOffset)) return 'DIRECTION_SENT';
   if (fields.srcIpOffset >= 0) {
     // hasIPv6 never matches :: because :: is never an interface address.

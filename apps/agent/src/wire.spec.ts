@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAgentMessage, decodeObservation, encodeAgentMessage, encodeBatchMessage, encodeObservation, type ObservationFields } from './wire';
+import {
+  decodeAgentMessage,
+  decodeObservation,
+  DIRECTION_NUMBERS,
+  encodeAgentMessage,
+  encodeBatchMessage,
+  encodeObservation,
+  loadObservationContract,
+  MESSAGE_TYPE_NUMBERS,
+  type ObservationFields,
+} from './wire';
 
 const observation = (sequence: number): ObservationFields => ({
   sequence,
@@ -21,6 +31,25 @@ const observation = (sequence: number): ObservationFields => ({
 });
 
 describe('wire', () => {
+  it('uses the enum numbers of the contract', () => {
+    const { messageTypes, directions } = loadObservationContract();
+    for (const [name, n] of Object.entries(MESSAGE_TYPE_NUMBERS)) expect(messageTypes[`MESSAGE_TYPE_${name}`], name).toBe(n);
+    for (const [name, n] of Object.entries(DIRECTION_NUMBERS)) expect(directions[name], name).toBe(n);
+    expect(Object.keys(messageTypes)).toHaveLength(Object.keys(MESSAGE_TYPE_NUMBERS).length + 1);
+  });
+
+  it('writes the same bytes as the contract encoder (protobufjs), every field set', () => {
+    const o = observation(123_456_789_012);
+    const reference = loadObservationContract().observation.encode({
+      ...o,
+      direction: 1,
+      type: 7,
+      checksum: 2,
+      sequence: o.sequence,
+    }).finish();
+    expect(Buffer.from(encodeObservation(o)).equals(Buffer.from(reference))).toBe(true);
+  });
+
   it('encodes an Observation with every field as the contract names it', () => {
     expect(decodeObservation(encodeObservation(observation(7)))).toMatchObject({
       sequence: 7,

@@ -236,7 +236,7 @@ export class Collector {
         sequence: o.sequence,
         observation: toNeighborObservation(nodeName, o, state.clock.correct(o.captureTimeUs)),
         frame: o.frame,
-        frameLength: o.frameLength,
+        frameLength: o.frameLength || o.frame.length,
       });
     }
     if (records.length) state.accepted = Math.max(state.accepted, last);

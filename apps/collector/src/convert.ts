@@ -92,7 +92,7 @@ export function toNeighborObservation(node: string, o: ValidObservation, timeUs:
     timeUs,
     type: (o.type as string).slice(PREFIX_LENGTH) as MessageType,
     ethSrc: cachedMac(o.ethSrc),
-    ethDst: cachedMac(o.ethDst),
+    ethDst: o.ethDst.length ? cachedMac(o.ethDst) : '',
     vlan: o.vlan === 0 ? null : o.vlan,
     srcIp: cachedIp(o.senderIp),
     targetIp: o.targetIp.length ? cachedIp(o.targetIp) : null,

@@ -101,6 +101,11 @@ describe('validateBatch', () => {
     expect(problem(() => validateBatch(batch(ns(1, { frameLength: 10 })), NOW, DEFAULT_LIMITS))).toMatch(/frame_length: 10 with 86/);
   });
 
+  it('accepts frames from cooked captures (no destination) and an unknown wire length', () => {
+    expect(validateBatch(batch(ns(1, { ethDst: Buffer.alloc(0), frameLength: 0 })), NOW, DEFAULT_LIMITS)).toHaveLength(1);
+    expect(problem(() => validateBatch(batch(ns(1, { ethDst: Buffer.alloc(3) })), NOW, DEFAULT_LIMITS))).toBe('observations[0].eth_dst: 3 bytes, want 6 or 0');
+  });
+
   it('rejects capture times absurdly far from now', () => {
     expect(problem(() => validateBatch(batch(ns(1, { captureTimeUs: NOW + 3 * 86_400e6 })), NOW, DEFAULT_LIMITS))).toMatch(
       /capture_time_us: .* too far in the future/,

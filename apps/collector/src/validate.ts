@@ -168,8 +168,9 @@ function validateObservation(o: Observation__Output, i: number, previous: number
   text(at('interface'), o.interface, MAX_INTERFACE_NAME, true);
   enumValue(at('direction'), o.direction, DIRECTIONS);
   bytes(at('eth_src'), o.ethSrc, 6);
-  bytes(at('eth_dst'), o.ethDst, 6);
-  if (!Number.isInteger(o.vlan) || o.vlan < 0 || o.vlan > 4094) fail(at('vlan'), `${o.vlan} is not a VLAN id (0–4094)`);
+  // Linux cooked captures (SLL) carry no destination address.
+  bytes(at('eth_dst'), o.ethDst, 6, 0);
+  if (!Number.isInteger(o.vlan) || o.vlan < 0 || o.vlan > 4095) fail(at('vlan'), `${o.vlan} is not a VLAN id (0–4095)`);
   const type = o.type as string;
   if (ARP_TYPES.has(type)) {
     bytes(at('sender_ip'), o.senderIp, 4);
@@ -191,7 +192,8 @@ function validateObservation(o: Observation__Output, i: number, previous: number
   bytes(at('fingerprint'), o.fingerprint, FINGERPRINT_BYTES);
   if (o.frame.length > limits.maxFrameBytes) fail(at('frame'), `${o.frame.length} bytes, at most ${limits.maxFrameBytes}`);
   if (o.frame.length > 0 && o.frame.length < ETHERNET_HEADER) fail(at('frame'), `${o.frame.length} bytes, shorter than an Ethernet header`);
-  if (!Number.isInteger(o.frameLength) || o.frameLength < o.frame.length || o.frameLength > MAX_WIRE_LENGTH) {
+  // 0: the agent did not know the length on the wire (the field is optional).
+  if (!Number.isInteger(o.frameLength) || (o.frameLength !== 0 && o.frameLength < o.frame.length) || o.frameLength > MAX_WIRE_LENGTH) {
     fail(at('frame_length'), `${o.frameLength} with ${o.frame.length} captured bytes`);
   }
 }

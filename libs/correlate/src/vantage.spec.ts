@@ -289,6 +289,18 @@ describe('DUPLICATE_ADDRESS', () => {
     expect(findings[0].macs).toEqual([A, B]);
   });
 
+  it('two NAs for the same target from two MACs', () => {
+    const findings = run([
+      na(A, GLOBAL_A, GLOBAL_A, A, { override: true, solicited: true }, { at: 0 }),
+      na(B, LL_B, GLOBAL_A, B, { override: true, solicited: true }, { at: 0.004 }),
+    ]);
+    // B's NA also carries an EUI-64 target made from A's MAC: both facts are reported.
+    expect(kinds(findings).sort()).toEqual(['DUPLICATE_ADDRESS', 'EUI64_MISMATCH']);
+    const duplicate = findings.find((f) => f.kind === 'DUPLICATE_ADDRESS')!;
+    expect(duplicate.ip).toBe(GLOBAL_A);
+    expect(duplicate.macs).toEqual([A, B]);
+  });
+
   it('a DAD probe answered by another MAC (NDP)', () => {
     const findings = run([
       ns(B, '::', GLOBAL_A, null, { at: 0 }),

@@ -207,6 +207,21 @@ function pcapng(interfaces: number, frames: { iface: number; data: Uint8Array; t
   return new Uint8Array(Buffer.concat(blocks));
 }
 
+describe('analyze: Linux cooked captures (tcpdump -i any)', () => {
+  it('reads SLL frames: no link-layer destination, the source from the cooked header', async () => {
+    const frame = arpRequest({ senderMac: A, senderIp: '192.0.2.10', targetIp: '192.0.2.1', link: 'sll', sllPacketType: 4 });
+    const path = join(dir, 'any.pcap');
+    writeFileSync(path, encodePcap([{ data: frame, timestampUs: T0 }], { linkType: 113 }));
+    const { code, text } = await run([path], 'json');
+    expect(code).toBe(0);
+    const doc = JSON.parse(text);
+    expect(doc.observations).toEqual([
+      expect.objectContaining({ index: 1, type: 'ARP_REQUEST', ethSrc: A, ethDst: null, lladdr: A, srcIp: '192.0.2.10', checksumOk: null }),
+    ]);
+    expect(doc.findings).toEqual([]);
+  });
+});
+
 describe('analyze: pcapng with several interfaces', () => {
   it('treats each capture interface as its own vantage point', async () => {
     const file = pcap(
