@@ -6,7 +6,7 @@
  * the stream; a missing or malformed Hello does.
  */
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
-import type { Logger } from '@neighwatch/config';
+import { LogRateLimiter, type Logger } from '@neighwatch/config';
 import type { AgentMessage__Output, CollectorMessage, IngestHandlers } from '@neighwatch/proto';
 import { checkHelloNode, type Authenticator } from './auth';
 import type { Collector } from './collector';
@@ -18,6 +18,9 @@ export const STREAM_HIGH_WATER_ROWS = 20_000;
 export const GLOBAL_HIGH_WATER_ROWS = 200_000;
 
 type IngestCall = ServerDuplexStream<AgentMessage__Output, CollectorMessage>;
+
+/** Refused streams (bad tokens, a misconfigured agent retrying) log once per code per minute, with how many were held back. */
+const endedLogLimiter = new LogRateLimiter(60_000);
 
 export interface IngestContext {
   collector: Collector;
@@ -34,7 +37,8 @@ export function ingestHandlers(ctx: IngestContext): IngestHandlers {
 }
 
 function handleStream(ctx: IngestContext, call: IngestCall): void {
-  const { collector, log, metrics } = { ...ctx, metrics: ctx.collector.metrics };
+  const { collector, log } = ctx;
+  const metrics = collector.metrics;
   let ended = false;
   let node: string | null = null;
   let inflightRows = 0;
@@ -43,7 +47,7 @@ function handleStream(ctx: IngestContext, call: IngestCall): void {
   const outstanding = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown>) => {
     outstanding.add(p);
-    void p.finally(() => outstanding.delete(p));
+    p.finally(() => outstanding.delete(p)).catch(() => undefined);
   };
   // Messages are handled one after another: the Hello's store write must finish before
   // the first batch is looked at, and acks must leave in batch order.
@@ -53,7 +57,8 @@ function handleStream(ctx: IngestContext, call: IngestCall): void {
     if (ended) return;
     ended = true;
     metrics.streamErrors.inc({ code: status[s.code] });
-    log.info('ingest stream ended', { node, code: status[s.code], reason: s.details, peer: call.getPeer() });
+    const held = s.code === status.UNAVAILABLE ? 0 : endedLogLimiter.take(status[s.code]);
+    if (held !== undefined) log.info('ingest stream ended', { node, code: status[s.code], reason: s.details, peer: call.getPeer(), heldBack: held || undefined });
     call.emit('error', { code: s.code, details: s.details, message: s.details });
   };
 

@@ -6,6 +6,7 @@
 import { ConfigError, EXIT_CONFIG, createLogger, formatConfig, helpText, loadConfig, type Logger } from '@neighwatch/config';
 import { openStore, type Store } from '@neighwatch/store';
 import { isMainThread, workerData } from 'node:worker_threads';
+import { status } from '@grpc/grpc-js';
 import type { Server } from 'node:http';
 import { Allowlist } from './allowlist';
 import { Authenticator } from './auth';
@@ -169,7 +170,9 @@ async function run(config: CollectorConfig, auth: Authenticator, tokens: ReturnT
       await collector.drain();
       await new Promise((r) => setImmediate(r));
       endStreams(ingestCtx.streams, 'the collector is shutting down: reconnect later');
-      for (const call of queryCtx.watches) call.end();
+      for (const call of [...queryCtx.watches]) {
+        call.emit('error', { code: status.UNAVAILABLE, details: 'the collector is shutting down: reconnect with since_us' });
+      }
       await stopServer(running.server, SHUTDOWN_GRACE_MS);
       metricsServer?.close();
       await store.close();

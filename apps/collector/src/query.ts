@@ -13,7 +13,7 @@ import { parseIp, parseMac } from './address';
 import type { Authenticator } from './auth';
 import type { Collector } from './collector';
 import { bindingToProto, eventToProto, evidenceToProto, kindFromProto, mismatchToProto, nodeToProto } from './convert';
-import { AccessError, InvalidArgument, serviceError, toStatus } from './status';
+import { AccessError, InvalidArgument, Overloaded, serviceError, toStatus } from './status';
 import { validateNodeName, FieldError } from './validate';
 
 export interface QueryContext {
@@ -26,6 +26,8 @@ export interface QueryContext {
 }
 
 const MAX_PAGE = 10_000;
+/** A Watch client this many events behind is cut off; it reconnects with since_us and misses nothing. */
+const WATCH_MAX_BUFFERED = 10_000;
 const MAX_TEXT = 1024;
 const DAY_US = 86_400e6;
 /** Report buckets: hours up to this range, days beyond (query.proto). */
@@ -260,6 +262,10 @@ function watch(ctx: QueryContext, call: ServerWritableStream<WatchRequest__Outpu
   const deliver = (e: MismatchEvent) => {
     if (done || e.id <= lastId || !watchMatches(filter, e)) return;
     lastId = e.id;
+    if (call.writableLength >= WATCH_MAX_BUFFERED) {
+      fail(new Overloaded('the watch client is too slow to keep up: reconnect with since_us to resume'));
+      return;
+    }
     call.write(eventToProto(e));
   };
   unsubscribe = ctx.collector.onEvents((events) => {

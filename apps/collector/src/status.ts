@@ -29,6 +29,9 @@ export class AccessError extends Error {
 /** The collector cannot serve now (shutting down, database unavailable). */
 export class Unavailable extends Error {}
 
+/** The caller is using more than its share (a Watch client that does not read). */
+export class Overloaded extends Error {}
+
 export interface StatusObject {
   code: status;
   details: string;
@@ -40,6 +43,7 @@ export function toStatus(error: unknown): StatusObject {
   if (error instanceof StoreNotFoundError) return { code: status.NOT_FOUND, details: error.message };
   if (error instanceof StoreConflictError) return { code: status.ALREADY_EXISTS, details: error.message };
   if (error instanceof Unavailable) return { code: status.UNAVAILABLE, details: error.message };
+  if (error instanceof Overloaded) return { code: status.RESOURCE_EXHAUSTED, details: error.message };
   return { code: status.INTERNAL, details: `internal error: ${error instanceof Error ? error.message : String(error)}` };
 }
 

@@ -33,6 +33,17 @@ export {
   AddressParseError,
 } from './addr';
 export type { MacInput, IPv4Input, IPv6Input } from './addr';
+export {
+  writeMacAscii,
+  writeIPv4Ascii,
+  writeIPv6Ascii,
+  writeLinkAddressAscii,
+  writeFingerprintAscii,
+  MAX_ASCII_MAC,
+  MAX_ASCII_IPV4,
+  MAX_ASCII_IPV6,
+  MAX_ASCII_FINGERPRINT,
+} from './ascii';
 export { FrameDecoder, decodeFrame, linkTypeFromName } from './decode';
 export { icmpv6Checksum } from './icmpv6';
 export { classifyFrame, classifyInto, fieldsToRecord, newNeighborFields, NEIGHBOR_CAPTURE_FILTER } from './classify';

@@ -321,6 +321,16 @@ describe('node state', () => {
     expect((await store.listBindings({ node: 'router', ip: '2001:db8::10' })).items[0]).toMatchObject({ source: 'neighbor_cache', mac: mac(2) });
   });
 
+  it('answers a reconnecting agent’s Hello with what is already committed, across a restart', async () => {
+    await store.commitIngest({ observations: batch('vm', 1, 300, T0) });
+    await store.close();
+    store = await openStore({ file });
+    const committed = await store.upsertHello({ node: 'vm', agentVersion: '0.1.1', os: 'Linux', bootId: 'b2', clockOffsetUs: 0, spoolDropped: 0, seenUs: T0 + DAY });
+    expect(committed).toBe(300);
+    const [vm] = await store.listNodes();
+    expect(vm).toMatchObject({ name: 'vm', agentVersion: '0.1.1', bootId: 'b2', lastSeenUs: T0 + DAY, observations: 300 });
+  });
+
   it('maps a unique-key violation to a conflict', async () => {
     await store.createNode('router', T0);
     const error = await store.createNode('router', T0).catch((e: unknown) => e);

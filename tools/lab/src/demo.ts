@@ -137,9 +137,10 @@ async function fullRun(args: DemoArgs): Promise<void> {
     step('Done');
     if (html.code === 0) out(`   HTML report: ${relative(process.cwd(), report)}`);
     out(`   The database stays in ${shown}/. To query it again:`);
-    out(`     npx neighwatch-collector --config ${shown}/collector.yaml &`);
+    out(`     node bin/neighwatch-collector.js --config ${shown}/collector.yaml &`);
     out(`     set -a; . ${shown}/cli.env; set +a     # the collector's address and the read token`);
     out(`     npx neighwatch mismatches              # or: nodes, bindings, report --format html -o report.html`);
+    out(`     kill %1                                # stops that collector`);
   } catch (error) {
     process.stderr.write(`\ndemo failed: ${(error as Error).message}\n\nlogs: ${shown}/logs/\n`);
     throw error;

@@ -34,10 +34,6 @@ export class ManagedProcess {
     });
   }
 
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
-
   get running(): boolean {
     return this.status === null;
   }
@@ -78,12 +74,6 @@ export class ManagedProcess {
     const status = await this.exited;
     clearTimeout(timer);
     return status;
-  }
-
-  /** Ends the process without a chance to clean up, as a crash or power loss would. */
-  async kill(): Promise<ExitStatus> {
-    if (this.running) this.child.kill('SIGKILL');
-    return this.exited;
   }
 }
 

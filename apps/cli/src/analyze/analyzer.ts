@@ -56,6 +56,11 @@ export interface FileAnalysis {
 /** Receives each observation as it is decoded (the JSON and JSONL renderers). */
 export interface ObservationSink {
   observation(file: string, obs: NeighborObservation): void;
+  /**
+   * The same, with the frame and its classified fields, for sinks that write straight from
+   * the frame bytes (`obs` is the observation of exactly these fields).
+   */
+  frameObservation?(file: string, obs: NeighborObservation, bytes: Uint8Array, fields: NeighborFields): void;
   /** False once output can no longer be written (the reader went away): stop reading. */
   readonly open: boolean;
 }
@@ -178,7 +183,8 @@ export async function analyzeFile(path: string, sink: ObservationSink | null, pr
     messages[obs.type]++;
     if (obs.checksumOk === false) badChecksums++;
     if (sink !== null) {
-      sink.observation(path, obs);
+      if (sink.frameObservation !== undefined) sink.frameObservation(path, obs, frame.bytes, fields);
+      else sink.observation(path, obs);
       if (!sink.open) return false;
     }
     const found = correlator.observe(obs);

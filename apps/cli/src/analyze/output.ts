@@ -10,6 +10,9 @@ import { writeSync } from 'node:fs';
 /** Size of the output buffer; a write that does not fit flushes it first. */
 const CHUNK = 1 << 20;
 
+/** The most `reserve` hands out at once (a line whose fields are longer goes through `write`). */
+export const RESERVE_MAX = 1 << 16;
+
 /** Sleep used when a non-blocking descriptor is full (EAGAIN): blocks this thread only. */
 const napCell = new Int32Array(new SharedArrayBuffer(4));
 function nap(ms: number): void {
@@ -26,6 +29,15 @@ export interface Output {
   quoted(text: string | null): void;
   /** An integer 0–999999 as exactly six digits (microseconds). */
   digits6(value: number): void;
+  /**
+   * Room for `n` bytes of ASCII written straight into `bytes` from the returned offset; the
+   * writer then calls `commit` with the offset after its last byte. Nothing else may be
+   * written in between. `n` must not exceed RESERVE_MAX.
+   */
+  reserve(n: number): number;
+  /** The buffer `reserve` hands out (valid until the next write). */
+  readonly bytes: Uint8Array;
+  commit(end: number): void;
   /** Writes everything buffered. */
   flush(): void;
   /** True once the reader has gone away: stop producing. */
@@ -91,6 +103,19 @@ export class FdOutput implements Output {
     for (let i = 0; i < n; i++) buffer[used++] = text.charCodeAt(i);
     buffer[used++] = 34;
     this.used = used;
+  }
+
+  get bytes(): Uint8Array {
+    return this.buffer;
+  }
+
+  reserve(n: number): number {
+    if (n > CHUNK - this.used) this.flush();
+    return this.used;
+  }
+
+  commit(end: number): void {
+    this.used = end;
   }
 
   digits6(value: number): void {
@@ -165,6 +190,16 @@ export class MemoryOutput implements Output {
 
   digits6(value: number): void {
     this.parts.push(String(value).padStart(6, '0'));
+  }
+
+  readonly bytes = Buffer.alloc(RESERVE_MAX);
+
+  reserve(): number {
+    return 0;
+  }
+
+  commit(end: number): void {
+    this.parts.push(this.bytes.toString('latin1', 0, end));
   }
 
   flush(): void {}

@@ -5,15 +5,83 @@
  */
 import { explain } from '@neighwatch/correlate';
 import { MESSAGE_TYPE_LABELS, MESSAGE_TYPES, MISMATCH_KIND_LABELS, type AggregatedFinding, type MessageType, type NeighborObservation } from '@neighwatch/model';
+import { writeFingerprintAscii, writeIPv4Ascii, writeIPv6Ascii, writeMacAscii, type NeighborFields } from '@neighwatch/packet';
 import { type FileAnalysis, type ObservationSink } from './analyzer';
-import type { Output } from './output';
-import { IsoTimeFormatter, isoTime } from './time';
+import { RESERVE_MAX, type Output } from './output';
+import { AsciiConst, putConst } from './ascii-const';
+import { isoTime, isoTimeFieldOf, TimeFieldBytes } from './time';
 
 export type Format = 'summary' | 'json' | 'jsonl';
 export const FORMATS: readonly Format[] = ['summary', 'json', 'jsonl'];
 
 /** The end of the time, the type and the start of ethSrc, per type: one write instead of three. */
 const TYPE_AND_ETH_SRC = Object.fromEntries(MESSAGE_TYPES.map((t) => [t, `Z","type":"${t}","ethSrc":`])) as Record<MessageType, string>;
+
+const TYPE_AND_ETH_SRC_BYTES = Object.fromEntries(MESSAGE_TYPES.map((t) => [t, new AsciiConst(TYPE_AND_ETH_SRC[t])])) as Record<MessageType, AsciiConst>;
+const EMPTY = new AsciiConst('');
+const JSONL_HEAD = new AsciiConst('{"record":"observation","index":');
+const JSON_FIRST_HEAD = new AsciiConst('\n{"index":');
+const JSON_NEXT_HEAD = new AsciiConst(',\n{"index":');
+const ETH_DST = new AsciiConst(',"ethDst":');
+const VLAN = new AsciiConst(',"vlan":');
+const NULL = new AsciiConst('null');
+const SRC_IP = new AsciiConst(',"srcIp":"');
+const TARGET_IP = new AsciiConst('","targetIp":');
+const LLADDR = new AsciiConst(',"lladdr":');
+const NA_FLAGS = new AsciiConst(',"naFlags":');
+const CHECKSUM_NULL = new AsciiConst(',"checksumOk":null,"fingerprint":"');
+const CHECKSUM_TRUE = new AsciiConst(',"checksumOk":true,"fingerprint":"');
+const CHECKSUM_FALSE = new AsciiConst(',"checksumOk":false,"fingerprint":"');
+const JSONL_TAIL = new AsciiConst('"}\n');
+const JSON_TAIL = new AsciiConst('"}');
+/**
+ * Bytes of an observation line besides its address and fingerprint text: the constant
+ * parts (≈ 200), the index and the other numbers (≤ 16 digits each), the time (≤ 40 with its
+ * key) and quotes; generous, it only has to be an upper bound.
+ */
+const LINE_FIXED = 512;
+
+function putText(b: Uint8Array, at: number, text: string): number {
+  const n = text.length;
+  for (let i = 0; i < n; i++) b[at + i] = text.charCodeAt(i);
+  return at + n;
+}
+
+/** `text` between double quotes, or `null` when it is null or empty. */
+function putQuoted(b: Uint8Array, v: DataView, at: number, text: string | null): number {
+  if (text === null || text === '') return putConst(b, v, at, NULL);
+  b[at] = 34;
+  at = putText(b, at + 1, text);
+  b[at] = 34;
+  return at + 1;
+}
+
+/** A non-negative integer in decimal. */
+function putInt(b: Uint8Array, at: number, value: number): number {
+  if (value < 10 && value >= 0) {
+    b[at] = 48 + value;
+    return at + 1;
+  }
+  if (!Number.isSafeInteger(value) || value < 0) return putText(b, at, String(value));
+  let digits = 1;
+  for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+  for (let i = at + digits - 1; i >= at; i--) {
+    const next = Math.floor(value / 10);
+    b[i] = 48 + value - next * 10;
+    value = next;
+  }
+  return at + digits;
+}
+
+/** An integer 0–999999 as exactly six digits. */
+function putDigits6(b: Uint8Array, at: number, value: number): number {
+  for (let i = at + 5; i >= at; i--) {
+    const next = Math.floor(value / 10);
+    b[i] = 48 + value - next * 10;
+    value = next;
+  }
+  return at + 6;
+}
 
 function findingJson(finding: AggregatedFinding, file: string | null): Record<string, unknown> {
   return {
@@ -56,7 +124,7 @@ function messageTotals(results: FileAnalysis[]): Record<string, number> {
  * JSONL (`{"record":"observation",…}` lines, then `"finding"` lines, then one `"summary"`).
  */
 export class JsonRenderer implements ObservationSink {
-  private readonly time = new IsoTimeFormatter();
+  private readonly time = new TimeFieldBytes();
   private first = true;
   /** With several files each observation and finding names its file. */
   private readonly withFile: boolean;
@@ -78,21 +146,123 @@ export class JsonRenderer implements ObservationSink {
   }
 
   /**
-   * One line per observation, copied piece by piece into the output buffer: no string is
-   * built for the line (a million lines of concatenations would keep the garbage collector
-   * busy). Addresses, types and fingerprints are ASCII and never need escaping.
+   * One line per observation, written byte by byte into the output's buffer by one function
+   * (no string is built for the line, and no call per field: at a million lines the per-call
+   * overhead of a piecewise copy dominates). Addresses, types and fingerprints are ASCII and
+   * never need escaping.
    */
   observation(file: string, obs: NeighborObservation): void {
+    this.line(file, obs, null, null);
+  }
+
+  /**
+   * The same line, its addresses and fingerprint written straight from the frame bytes at
+   * the classifier's offsets (hex tables, no copy of the observation's text). `obs` must be
+   * the observation of these fields; link-layer addresses that are not 6 bytes take the
+   * text path.
+   */
+  frameObservation(file: string, obs: NeighborObservation, bytes: Uint8Array, fields: NeighborFields): void {
+    if (fields.ethSrcLength !== 6 || (fields.lladdrOffset >= 0 && fields.lladdrLength !== 6)) this.line(file, obs, null, null);
+    else this.line(file, obs, bytes, fields);
+  }
+
+  private line(file: string, obs: NeighborObservation, src: Uint8Array | null, fields: NeighborFields | null): void {
     const out = this.out;
     const jsonl = this.mode === 'jsonl';
+    let head: AsciiConst;
     if (this.withFile) {
       out.write(`${jsonl ? '{"record":"observation",' : this.first ? '\n{' : ',\n{'}"file":${JSON.stringify(file)},"index":`);
+      head = EMPTY;
     } else {
-      out.ascii(jsonl ? '{"record":"observation","index":' : this.first ? '\n{"index":' : ',\n{"index":');
+      head = jsonl ? JSONL_HEAD : this.first ? JSON_FIRST_HEAD : JSON_NEXT_HEAD;
     }
     this.first = false;
+    const targetIp = obs.targetIp;
+    const lladdr = obs.lladdr;
+    const n =
+      LINE_FIXED +
+      obs.ethSrc.length +
+      obs.ethDst.length +
+      obs.srcIp.length +
+      (targetIp === null ? 0 : targetIp.length) +
+      (lladdr === null ? 0 : lladdr.length) +
+      obs.fingerprint.length;
+    if (n > RESERVE_MAX) {
+      this.observationPieces(obs, jsonl);
+      return;
+    }
+    let at = out.reserve(n);
+    const b = out.bytes;
+    const v = out.view;
+    at = putConst(b, v, at, head);
+    at = putInt(b, at, obs.ref);
+    at = putConst(b, v, at, this.time.bytes(obs.timeUs));
+    at = putDigits6(b, at, this.time.fraction);
+    at = putConst(b, v, at, TYPE_AND_ETH_SRC_BYTES[obs.type]);
+    if (src !== null && fields !== null) {
+      // Fast path: 6-byte link-layer addresses, every address from the frame.
+      b[at] = 34;
+      at = writeMacAscii(src, fields.ethSrcOffset, b, at + 1);
+      b[at] = 34;
+      at = putConst(b, v, at + 1, ETH_DST);
+      if (fields.ethDstOffset < 0) at = putConst(b, v, at, NULL);
+      else {
+        b[at] = 34;
+        at = writeMacAscii(src, fields.ethDstOffset, b, at + 1);
+        b[at++] = 34;
+      }
+      at = putConst(b, v, at, VLAN);
+      at = fields.vlan < 0 ? putConst(b, v, at, NULL) : putInt(b, at, fields.vlan);
+      at = putConst(b, v, at, SRC_IP);
+      const v6 = fields.ipVersion === 6;
+      at = v6 ? writeIPv6Ascii(src, fields.srcIpOffset, b, at) : writeIPv4Ascii(src, fields.srcIpOffset, b, at);
+      at = putConst(b, v, at, TARGET_IP);
+      if (fields.targetIpOffset < 0) at = putConst(b, v, at, NULL);
+      else {
+        b[at] = 34;
+        at = v6 ? writeIPv6Ascii(src, fields.targetIpOffset, b, at + 1) : writeIPv4Ascii(src, fields.targetIpOffset, b, at + 1);
+        b[at++] = 34;
+      }
+      at = putConst(b, v, at, LLADDR);
+      if (fields.lladdrOffset < 0) at = putConst(b, v, at, NULL);
+      else {
+        b[at] = 34;
+        at = writeMacAscii(src, fields.lladdrOffset, b, at + 1);
+        b[at++] = 34;
+      }
+      at = putConst(b, v, at, NA_FLAGS);
+      at = putInt(b, at, fields.naFlags);
+      const ok = fields.checksumOk;
+      at = putConst(b, v, at, ok < 0 ? CHECKSUM_NULL : ok === 1 ? CHECKSUM_TRUE : CHECKSUM_FALSE);
+      at = writeFingerprintAscii(fields.fingerprintHi, fields.fingerprintLo, b, at);
+    } else {
+      at = putQuoted(b, v, at, obs.ethSrc);
+      at = putConst(b, v, at, ETH_DST);
+      at = putQuoted(b, v, at, obs.ethDst);
+      at = putConst(b, v, at, VLAN);
+      const vlan = obs.vlan;
+      at = vlan === null ? putConst(b, v, at, NULL) : putInt(b, at, vlan);
+      at = putConst(b, v, at, SRC_IP);
+      at = putText(b, at, obs.srcIp);
+      at = putConst(b, v, at, TARGET_IP);
+      at = putQuoted(b, v, at, targetIp);
+      at = putConst(b, v, at, LLADDR);
+      at = putQuoted(b, v, at, lladdr);
+      at = putConst(b, v, at, NA_FLAGS);
+      at = putInt(b, at, obs.naFlags);
+      const ok = obs.checksumOk;
+      at = putConst(b, v, at, ok === null ? CHECKSUM_NULL : ok ? CHECKSUM_TRUE : CHECKSUM_FALSE);
+      at = putText(b, at, obs.fingerprint);
+    }
+    at = putConst(b, v, at, jsonl ? JSONL_TAIL : JSON_TAIL);
+    out.commit(at);
+  }
+
+  /** The same line through the output's piecewise writers (fields too long for one reservation). */
+  private observationPieces(obs: NeighborObservation, jsonl: boolean): void {
+    const out = this.out;
     out.int(obs.ref);
-    this.time.write(out, obs.timeUs, ',"time":"');
+    out.ascii(isoTimeFieldOf(obs.timeUs));
     out.ascii(TYPE_AND_ETH_SRC[obs.type]);
     out.quoted(obs.ethSrc);
     out.ascii(',"ethDst":');

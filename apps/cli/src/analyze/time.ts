@@ -42,6 +42,38 @@ export class IsoTimeFormatter {
   }
 }
 
+/** `,"time":"` then the date part and the dot: what `IsoTimeFormatter.bytes` caches per second. */
+function timeFieldHead(second: number): string {
+  return `,"time":"${new Date(second * 1000).toISOString().slice(0, 19)}.`;
+}
+
+/**
+ * The JSON time field of an observation as bytes, cached per second of capture time:
+ * `bytes(timeUs)` returns `,"time":"2012-05-01T10:00:00.` and leaves the microseconds in
+ * `fraction` (the caller writes them as six digits, then `Z"`).
+ */
+export class TimeFieldBytes {
+  private second = Number.NaN;
+  private head: Uint8Array = new Uint8Array(0);
+  fraction = 0;
+
+  bytes(timeUs: number): Uint8Array {
+    const second = Math.floor(timeUs / 1_000_000);
+    if (second !== this.second) {
+      this.second = second;
+      this.head = Uint8Array.from(timeFieldHead(second), (c) => c.charCodeAt(0));
+    }
+    this.fraction = timeUs - second * 1_000_000;
+    return this.head;
+  }
+}
+
+/** `,"time":"` and the timestamp without its final `Z` (the slow path of the JSON line). */
+export function isoTimeFieldOf(timeUs: number): string {
+  const second = Math.floor(timeUs / 1_000_000);
+  return timeFieldHead(second) + String(timeUs - second * 1_000_000).padStart(6, '0');
+}
+
 const shared = new IsoTimeFormatter();
 
 /** One-off formatting (summaries, findings). */
