@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAgents, HOST, playRound, ROUTER, VM } from './testing/field-case';
-import { ROOT, runCli, startCollector, tempDir, TOKENS, type Collector } from './testing/system';
+import { arpAnnouncement } from '@neighwatch/packet';
+import { Agent, ROOT, runCli, startCollector, tempDir, TOKENS, type Collector } from './testing/system';
 
 let collector: Collector;
 let temp: ReturnType<typeof tempDir>;
@@ -382,6 +383,33 @@ describe('report', () => {
       expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
       await page.close();
     });
+  });
+});
+
+describe('large output through a slow pipe', () => {
+  it('writes every byte before exiting', async () => {
+    // 500 more bindings at the router (distinct documentation addresses and MACs, so no
+    // mismatch): a JSON listing well past one 64 KiB pipe buffer.
+    const router = new Agent(collector.address, 'router');
+    await router.hello();
+    const now = Date.now() * 1000;
+    await router.observe(
+      Array.from({ length: 500 }, (_, i) => {
+        const mac = `02:00:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+        const ip = i < 250 ? `198.51.100.${i + 1}` : `203.0.113.${i - 249}`;
+        return { frame: arpAnnouncement({ ethSrc: mac, senderMac: mac, ip }), timeUs: now + i, iface: 'br0', direction: 'received' as const };
+      }),
+    );
+    router.close();
+    // The reader starts only after 2 s: the CLI must wait for it rather than exit with
+    // the pipe's buffer full and the rest of its output lost.
+    const out = join(temp.dir, 'bindings.json');
+    const command = [process.execPath, join(ROOT, 'bin/neighwatch.js'), 'bindings', '--node', 'router', '--limit', '0', '--format', 'json', ...base].join(' ');
+    execFileSync('bash', ['-c', `set -o pipefail; ${command} | (sleep 2; cat) > ${out}`]);
+    const text = readFileSync(out, 'utf8');
+    expect(text.length).toBeGreaterThan(100_000);
+    const rows = JSON.parse(text) as { mac: string }[];
+    expect(rows.filter((b) => b.mac.startsWith('02:00:00:00:')).length).toBe(500);
   });
 });
 

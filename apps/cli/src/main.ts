@@ -51,11 +51,20 @@ function overrideExits(command: Command): void {
 }
 overrideExits(program);
 
+/**
+ * Exits once stdout and stderr have handed everything to the OS: a pipe takes 64 KiB at a
+ * time, and process.exit() with more queued would cut a large report short. An empty
+ * write's callback runs after every write before it.
+ */
+function exitWhenFlushed(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
 program
   .parseAsync(process.argv)
-  .then(() => process.exit(process.exitCode ?? 0))
+  .then(() => exitWhenFlushed(Number(process.exitCode ?? 0)))
   .catch((error: unknown) => {
     const message = messageFor(error);
     if (message) process.stderr.write(`neighwatch: ${message}\n`);
-    process.exit(exitCodeFor(error));
+    exitWhenFlushed(exitCodeFor(error));
   });

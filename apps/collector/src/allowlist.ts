@@ -6,7 +6,7 @@
  */
 import { MISMATCH_KINDS, type Finding, type MismatchKind } from '@neighwatch/model';
 import { parse as parseYaml } from 'yaml';
-import { parseIp, parseMac } from './address';
+import { normalizeIp, normalizeMac } from '@neighwatch/packet';
 
 export interface AllowEntry {
   kind?: MismatchKind;
@@ -53,13 +53,13 @@ export function parseAllowlist(raw: unknown): AllowEntry[] {
     }
     const mac = text('mac');
     if (mac !== undefined) {
-      const canonical = parseMac(mac);
+      const canonical = normalizeMac(mac);
       if (!canonical) throw new Error(`${at}.mac: "${mac}" is not a MAC address`);
       entry.mac = canonical;
     }
     const ip = text('ip');
     if (ip !== undefined) {
-      const canonical = parseIp(ip);
+      const canonical = normalizeIp(ip);
       if (!canonical) throw new Error(`${at}.ip: "${ip}" is not an IP address`);
       entry.ip = canonical;
     }

@@ -27,7 +27,7 @@ import type {
   NeighborState,
   NodeInfo,
 } from '@neighwatch/store';
-import { formatIp, formatMac } from './address';
+import { formatIPv4, formatIPv6, formatMac } from '@neighwatch/packet';
 import type { ValidObservation } from './validate';
 
 const DIRECTION: Record<string, Direction> = {
@@ -43,45 +43,8 @@ const DIRECTION_TO_PROTO: Record<Direction, 'DIRECTION_SENT' | 'DIRECTION_RECEIV
 
 const PREFIX_LENGTH = 'MESSAGE_TYPE_'.length;
 
-/**
- * Address text by address bytes. A link carries the same few hundred hosts over and over:
- * formatting each address once saves most of the per-observation string work. Keys are
- * numbers for MACs (48 bits fit a double exactly) and IPv4, hex for IPv6; each cache is
- * emptied when it reaches CACHE_LIMIT entries, which bounds memory under address churn.
- */
-const CACHE_LIMIT = 65_536;
-const macText = new Map<number, string>();
-const ipv4Text = new Map<number, string>();
-const ipv6Text = new Map<string, string>();
-
-function cachedMac(b: Buffer): string {
-  const key = b.readUIntBE(0, 6);
-  let text = macText.get(key);
-  if (text === undefined) {
-    if (macText.size >= CACHE_LIMIT) macText.clear();
-    macText.set(key, (text = formatMac(b)));
-  }
-  return text;
-}
-
-function cachedIp(b: Buffer): string {
-  if (b.length === 4) {
-    const key = b.readUInt32BE(0);
-    let text = ipv4Text.get(key);
-    if (text === undefined) {
-      if (ipv4Text.size >= CACHE_LIMIT) ipv4Text.clear();
-      ipv4Text.set(key, (text = formatIp(b)));
-    }
-    return text;
-  }
-  const key = b.toString('latin1');
-  let text = ipv6Text.get(key);
-  if (text === undefined) {
-    if (ipv6Text.size >= CACHE_LIMIT) ipv6Text.clear();
-    ipv6Text.set(key, (text = formatIp(b)));
-  }
-  return text;
-}
+/** Address bytes (length already validated: 4 or 16) as text; @neighwatch/packet caches the text of recent addresses. */
+const formatIp = (b: Uint8Array) => (b.length === 4 ? formatIPv4(b) : formatIPv6(b));
 
 /** One validated observation as the correlator and the store see it; `timeUs` already clock-corrected. */
 export function toNeighborObservation(node: string, o: ValidObservation, timeUs: number): NeighborObservation {
@@ -91,12 +54,12 @@ export function toNeighborObservation(node: string, o: ValidObservation, timeUs:
     direction: DIRECTION[o.direction as string],
     timeUs,
     type: (o.type as string).slice(PREFIX_LENGTH) as MessageType,
-    ethSrc: cachedMac(o.ethSrc),
-    ethDst: o.ethDst.length ? cachedMac(o.ethDst) : '',
+    ethSrc: formatMac(o.ethSrc),
+    ethDst: o.ethDst.length ? formatMac(o.ethDst) : '',
     vlan: o.vlan === 0 ? null : o.vlan,
-    srcIp: cachedIp(o.senderIp),
-    targetIp: o.targetIp.length ? cachedIp(o.targetIp) : null,
-    lladdr: o.lladdr.length ? cachedMac(o.lladdr) : null,
+    srcIp: formatIp(o.senderIp),
+    targetIp: o.targetIp.length ? formatIp(o.targetIp) : null,
+    lladdr: o.lladdr.length ? formatMac(o.lladdr) : null,
     naFlags: o.naFlags,
     checksumOk: o.checksum === 'CHECKSUM_STATUS_VALID' ? true : o.checksum === 'CHECKSUM_STATUS_INVALID' ? false : null,
     fingerprint: o.fingerprint.toString('hex'),

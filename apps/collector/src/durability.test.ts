@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeNdp } from '@neighwatch/packet';
 import type { ListNodesResponse__Output, Observation } from '@neighwatch/proto';
-import { BIN, ROOT, TOKENS, TestAgent, ask, queryClient, startCollector, tempDir, type CollectorProcess } from './testing/harness';
+import { BIN, ROOT, TOKENS, TestAgent, ask, bearer, queryClient, startCollector, tempDir, type CollectorProcess } from './testing/harness';
 import { observationOf } from './testing/frames';
 
 const FRAME = encodeNdp({
@@ -133,6 +133,13 @@ describe('durability', () => {
     agents.push(agent);
     agent.hello('host');
     await agent.next((m) => m.body === 'helloReply');
+    const q = queryClient(c.address);
+    const watch = q.Watch({}, bearer(TOKENS.read));
+    watch.on('data', () => undefined);
+    const watchEnded = new Promise<grpc.StatusObject>((resolve) => {
+      watch.on('error', () => undefined);
+      watch.on('status', resolve);
+    });
     let highestAcked = 0;
     let signalled = false;
     const run = await stream(agent, 1, 50_000, 8, (acked) => {
@@ -145,8 +152,9 @@ describe('durability', () => {
     const ended = await run.ended;
     expect(ended.code).toBe(grpc.status.UNAVAILABLE);
     expect((await c.exited).code).toBe(0);
-    expect(c.lines.map((l) => l.msg)).toContain("stopped");
-    if (process.env.NEIGHWATCH_TEST_DUMP) console.log(c.lines.map((l) => `${l.time} ${l.msg}`).join("\n"));
+    expect(c.lines.map((l) => l.msg)).toContain('stopped');
+    expect((await watchEnded).code).toBe(grpc.status.UNAVAILABLE);
+    q.close();
 
     const again = await start(database);
     const agent2 = new TestAgent(again.address, TOKENS.host);

@@ -167,8 +167,8 @@ describe('the stream protocol', () => {
     flood.hello('router');
     let seq = (await flood.next((m) => m.body === 'helloReply')).helloReply!.committedSequence;
     const big = () => batch(...Array.from({ length: 600 }, () => ns(++seq)));
-    flood.send(big());
-    flood.send(big());
+    // 2,400 observations at once against a bucket of 1,000 refilled at 1,000/s.
+    for (let i = 0; i < 4; i++) flood.send(big());
     const rejection = await flood.next((m) => m.body === 'rejection');
     expect(rejection.rejection!.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(rejection.rejection!.retryAfterMs).toBeGreaterThan(0);

@@ -9,7 +9,7 @@ import { explain } from '@neighwatch/correlate';
 import type { MismatchKind } from '@neighwatch/model';
 import type { Page, QueryHandlers, WatchRequest__Output, MismatchEvent as ProtoMismatchEvent } from '@neighwatch/proto';
 import type { MismatchEvent, MismatchFilter, MismatchStateFilter, PageRequest, ReportBucket } from '@neighwatch/store';
-import { parseIp, parseMac } from './address';
+import { normalizeIp, normalizeMac } from '@neighwatch/packet';
 import type { Authenticator } from './auth';
 import type { Collector } from './collector';
 import { bindingToProto, eventToProto, evidenceToProto, kindFromProto, mismatchToProto, nodeToProto } from './convert';
@@ -40,14 +40,14 @@ function authorize(ctx: QueryContext, metadata: Metadata): void {
 
 function ipFilter(field: string, text: string): string | undefined {
   if (text === '') return undefined;
-  const ip = parseIp(text);
+  const ip = normalizeIp(text);
   if (!ip) throw new InvalidArgument(field, `"${text}" is not an IPv4 or IPv6 address`);
   return ip;
 }
 
 function macFilter(field: string, text: string): string | undefined {
   if (text === '') return undefined;
-  const mac = parseMac(text);
+  const mac = normalizeMac(text);
   if (!mac) throw new InvalidArgument(field, `"${text}" is not a MAC address (aa:bb:cc:dd:ee:ff)`);
   return mac;
 }

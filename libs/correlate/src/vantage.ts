@@ -122,8 +122,12 @@ export class VantageCorrelator {
   private readonly vlanIps = new Map<number, Map<string, IpState>>();
   private trackedIps = 0;
   private readonly probes = new Map<string, Probe>();
-  /** Every MAC seen as a frame source, with the last time. */
-  private readonly sources = new Map<string, number>();
+  /**
+   * Every MAC seen as a frame source, with the last time. The time sits in a box updated in
+   * place: a microsecond timestamp is no small integer, and storing it as a Map value would
+   * allocate a heap number for every frame.
+   */
+  private readonly sources = new Map<string, { us: number }>();
   private readonly phantoms = new Map<string, PhantomClaim>();
   private readonly eui64 = new Eui64Memo();
 
@@ -168,7 +172,9 @@ export class VantageCorrelator {
    * calls this for the frames that are not ARP/NDP; an agent's capture only has ARP/NDP.
    */
   noteSource(mac: string, timeUs: number): void {
-    this.sources.set(mac, timeUs);
+    const seen = this.sources.get(mac);
+    if (seen === undefined) this.sources.set(mac, { us: timeUs });
+    else seen.us = timeUs;
     if (this.phantoms.size !== 0) this.phantoms.delete(mac);
   }
 
@@ -275,7 +281,7 @@ export class VantageCorrelator {
     const mac = obs.lladdr;
     if (mac === null || mac === obs.ethSrc) return;
     const seen = this.sources.get(mac);
-    if (seen !== undefined && Math.abs(obs.timeUs - seen) <= this.phantomWindowUs) return;
+    if (seen !== undefined && Math.abs(obs.timeUs - seen.us) <= this.phantomWindowUs) return;
     const claim = this.phantoms.get(mac);
     const ref: EvidenceRef = { node: obs.node, iface: obs.iface, ref: obs.ref, timeUs: obs.timeUs };
     if (claim === undefined) {
@@ -437,7 +443,7 @@ export class VantageCorrelator {
       if (now - probe.timeUs > this.dadDefenceWindowUs) this.probes.delete(key);
     }
     for (const [mac, seen] of this.sources) {
-      if (now - seen > this.phantomWindowUs) this.sources.delete(mac);
+      if (now - seen.us > this.phantomWindowUs) this.sources.delete(mac);
     }
     if (now >= this.nextBindingSweepUs) {
       // Bindings live for a day: sweeping them once a minute keeps the cost negligible.

@@ -53,7 +53,10 @@ export interface FileAnalysis {
   error: string | null;
 }
 
-/** Receives each observation as it is decoded (the JSON and JSONL renderers). */
+/**
+ * Receives each observation as it is decoded (the JSON and JSONL renderers). The object is
+ * reused for the next frame: a sink copies what it keeps.
+ */
 export interface ObservationSink {
   observation(file: string, obs: NeighborObservation): void;
   /**
@@ -80,49 +83,77 @@ function directionOf(sllPacketType: number | null): NeighborObservation['directi
 }
 
 /**
- * The observation of a classified frame, formatted straight from the classifier's offsets
- * with libs/packet's formatters (what `fieldsToRecord` does, without its intermediate
- * record: one object per frame instead of two). Link-layer addresses that are not 6 bytes
- * (rare: non-Ethernet cooked captures) take `fieldsToRecord`'s general path.
+ * The observation of a classified frame with 6-byte link-layer addresses, its fields
+ * formatted straight from the classifier's offsets with libs/packet's formatters (cached
+ * address strings). One instance per file, refilled for every frame: neither the
+ * correlator nor the renderers keep an observation, they copy what they need. The
+ * fingerprint (which only the slow renderer path reads) is formatted on demand.
  */
-function observationOf(frame: DecodedFrame, fields: NeighborFields, iface: string, timeUs: number, ref: number): NeighborObservation {
-  if (fields.ethSrcLength !== 6 || (fields.lladdrOffset >= 0 && fields.lladdrLength !== 6)) {
-    const r = fieldsToRecord(frame, fields);
-    return {
-      node: 'capture',
-      iface,
-      direction: directionOf(r.sllPacketType),
-      timeUs,
-      type: r.type,
-      ethSrc: r.ethSrc,
-      ethDst: r.ethDst,
-      vlan: r.vlan,
-      srcIp: r.srcIp,
-      targetIp: r.targetIp,
-      lladdr: r.lladdr,
-      naFlags: r.naFlags,
-      checksumOk: r.checksumOk,
-      fingerprint: r.fingerprint,
-      ref,
-    };
+class FrameObservation implements NeighborObservation {
+  node = 'capture';
+  iface = '';
+  direction: NeighborObservation['direction'] = 'unknown';
+  timeUs = 0;
+  type: MessageType = 'ARP_REQUEST';
+  ethSrc = '';
+  ethDst = '';
+  vlan: number | null = null;
+  srcIp = '';
+  targetIp: string | null = null;
+  lladdr: string | null = null;
+  naFlags = 0;
+  checksumOk: boolean | null = null;
+  ref = 0;
+  private fingerprintHi = 0;
+  private fingerprintLo = 0;
+
+  get fingerprint(): string {
+    return fingerprintHex(this.fingerprintHi, this.fingerprintLo);
   }
-  const b = frame.bytes;
-  const v6 = fields.ipVersion === 6;
+
+  fill(frame: DecodedFrame, fields: NeighborFields, iface: string, timeUs: number, ref: number): this {
+    const b = frame.bytes;
+    const v6 = fields.ipVersion === 6;
+    this.iface = iface;
+    this.direction = directionOf(fields.sllPacketType);
+    this.timeUs = timeUs;
+    this.type = fields.type!;
+    this.ethSrc = formatMac(b, fields.ethSrcOffset);
+    this.ethDst = fields.ethDstOffset < 0 ? '' : formatMac(b, fields.ethDstOffset);
+    this.vlan = fields.vlan < 0 ? null : fields.vlan;
+    this.srcIp = v6 ? formatIPv6(b, fields.srcIpOffset) : formatIPv4(b, fields.srcIpOffset);
+    this.targetIp = fields.targetIpOffset < 0 ? null : v6 ? formatIPv6(b, fields.targetIpOffset) : formatIPv4(b, fields.targetIpOffset);
+    this.lladdr = fields.lladdrOffset < 0 ? null : formatMac(b, fields.lladdrOffset);
+    this.naFlags = fields.naFlags;
+    this.checksumOk = fields.checksumOk < 0 ? null : fields.checksumOk === 1;
+    this.fingerprintHi = fields.fingerprintHi;
+    this.fingerprintLo = fields.fingerprintLo;
+    this.ref = ref;
+    return this;
+  }
+}
+
+/**
+ * The observation of a classified frame whose link-layer addresses are not 6 bytes (rare:
+ * non-Ethernet cooked captures), through `fieldsToRecord`'s general formatting.
+ */
+function generalObservationOf(frame: DecodedFrame, fields: NeighborFields, iface: string, timeUs: number, ref: number): NeighborObservation {
+  const r = fieldsToRecord(frame, fields);
   return {
     node: 'capture',
     iface,
-    direction: directionOf(fields.sllPacketType),
+    direction: directionOf(r.sllPacketType),
     timeUs,
-    type: fields.type!,
-    ethSrc: fields.ethSrcOffset < 0 ? '' : formatMac(b, fields.ethSrcOffset),
-    ethDst: fields.ethDstOffset < 0 ? '' : formatMac(b, fields.ethDstOffset),
-    vlan: fields.vlan < 0 ? null : fields.vlan,
-    srcIp: v6 ? formatIPv6(b, fields.srcIpOffset) : formatIPv4(b, fields.srcIpOffset),
-    targetIp: fields.targetIpOffset < 0 ? null : v6 ? formatIPv6(b, fields.targetIpOffset) : formatIPv4(b, fields.targetIpOffset),
-    lladdr: fields.lladdrOffset < 0 ? null : formatMac(b, fields.lladdrOffset),
-    naFlags: fields.naFlags,
-    checksumOk: fields.checksumOk < 0 ? null : fields.checksumOk === 1,
-    fingerprint: fingerprintHex(fields.fingerprintHi, fields.fingerprintLo),
+    type: r.type,
+    ethSrc: r.ethSrc,
+    ethDst: r.ethDst,
+    vlan: r.vlan,
+    srcIp: r.srcIp,
+    targetIp: r.targetIp,
+    lladdr: r.lladdr,
+    naFlags: r.naFlags,
+    checksumOk: r.checksumOk,
+    fingerprint: r.fingerprint,
     ref,
   };
 }
@@ -140,6 +171,7 @@ export async function analyzeFile(path: string, sink: ObservationSink | null, pr
   const aggregator = new FindingAggregator({ evidencePerVantage: FRAMES_PER_FINDING });
   const decoder = new FrameDecoder();
   const fields = newNeighborFields();
+  const reused = new FrameObservation();
   const messages = emptyMessages();
   const name = basename(path);
   let frames = 0;
@@ -178,7 +210,10 @@ export async function analyzeFile(path: string, sink: ObservationSink | null, pr
       }
       return true;
     }
-    const obs = observationOf(frame, fields, ifaceNames[interfaceId], timeUs, record.index);
+    const obs =
+      fields.ethSrcLength !== 6 || (fields.lladdrOffset >= 0 && fields.lladdrLength !== 6)
+        ? generalObservationOf(frame, fields, ifaceNames[interfaceId], timeUs, record.index)
+        : reused.fill(frame, fields, ifaceNames[interfaceId], timeUs, record.index);
     observations++;
     messages[obs.type]++;
     if (obs.checksumOk === false) badChecksums++;

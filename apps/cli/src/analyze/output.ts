@@ -37,6 +37,8 @@ export interface Output {
   reserve(n: number): number;
   /** The buffer `reserve` hands out (valid until the next write). */
   readonly bytes: Uint8Array;
+  /** `bytes` as a DataView (four-byte stores). */
+  readonly view: DataView;
   commit(end: number): void;
   /** Writes everything buffered. */
   flush(): void;
@@ -57,6 +59,7 @@ type Utf8Writable = Buffer & { utf8Write(text: string, offset: number): number }
  */
 export class FdOutput implements Output {
   private readonly buffer = Buffer.allocUnsafe(CHUNK);
+  readonly view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
   private used = 0;
   closed = false;
 
@@ -193,6 +196,7 @@ export class MemoryOutput implements Output {
   }
 
   readonly bytes = Buffer.alloc(RESERVE_MAX);
+  readonly view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
 
   reserve(): number {
     return 0;

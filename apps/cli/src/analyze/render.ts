@@ -5,10 +5,10 @@
  */
 import { explain } from '@neighwatch/correlate';
 import { MESSAGE_TYPE_LABELS, MESSAGE_TYPES, MISMATCH_KIND_LABELS, type AggregatedFinding, type MessageType, type NeighborObservation } from '@neighwatch/model';
-import { writeFingerprintAscii, writeIPv4Ascii, writeIPv6Ascii, writeMacAscii, type NeighborFields } from '@neighwatch/packet';
+import { MAX_ASCII_FINGERPRINT, MAX_ASCII_IPV6, MAX_ASCII_MAC, writeIPv4Ascii, writeIPv6Ascii, type NeighborFields } from '@neighwatch/packet';
 import { type FileAnalysis, type ObservationSink } from './analyzer';
 import { RESERVE_MAX, type Output } from './output';
-import { AsciiConst, putConst } from './ascii-const';
+import { AsciiConst, putConst, putDigits6, putFingerprint, putInt, putMac } from './ascii-const';
 import { isoTime, isoTimeFieldOf, TimeFieldBytes } from './time';
 
 export type Format = 'summary' | 'json' | 'jsonl';
@@ -54,33 +54,6 @@ function putQuoted(b: Uint8Array, v: DataView, at: number, text: string | null):
   at = putText(b, at + 1, text);
   b[at] = 34;
   return at + 1;
-}
-
-/** A non-negative integer in decimal. */
-function putInt(b: Uint8Array, at: number, value: number): number {
-  if (value < 10 && value >= 0) {
-    b[at] = 48 + value;
-    return at + 1;
-  }
-  if (!Number.isSafeInteger(value) || value < 0) return putText(b, at, String(value));
-  let digits = 1;
-  for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
-  for (let i = at + digits - 1; i >= at; i--) {
-    const next = Math.floor(value / 10);
-    b[i] = 48 + value - next * 10;
-    value = next;
-  }
-  return at + digits;
-}
-
-/** An integer 0–999999 as exactly six digits. */
-function putDigits6(b: Uint8Array, at: number, value: number): number {
-  for (let i = at + 5; i >= at; i--) {
-    const next = Math.floor(value / 10);
-    b[i] = 48 + value - next * 10;
-    value = next;
-  }
-  return at + 6;
 }
 
 function findingJson(finding: AggregatedFinding, file: string | null): Record<string, unknown> {
@@ -179,14 +152,17 @@ export class JsonRenderer implements ObservationSink {
     this.first = false;
     const targetIp = obs.targetIp;
     const lladdr = obs.lladdr;
+    // From the frame, every field has a bounded length; from text, the text says.
     const n =
-      LINE_FIXED +
-      obs.ethSrc.length +
-      obs.ethDst.length +
-      obs.srcIp.length +
-      (targetIp === null ? 0 : targetIp.length) +
-      (lladdr === null ? 0 : lladdr.length) +
-      obs.fingerprint.length;
+      src !== null
+        ? LINE_FIXED + 3 * MAX_ASCII_MAC + 2 * MAX_ASCII_IPV6 + MAX_ASCII_FINGERPRINT
+        : LINE_FIXED +
+          obs.ethSrc.length +
+          obs.ethDst.length +
+          obs.srcIp.length +
+          (targetIp === null ? 0 : targetIp.length) +
+          (lladdr === null ? 0 : lladdr.length) +
+          obs.fingerprint.length;
     if (n > RESERVE_MAX) {
       this.observationPieces(obs, jsonl);
       return;
@@ -195,24 +171,24 @@ export class JsonRenderer implements ObservationSink {
     const b = out.bytes;
     const v = out.view;
     at = putConst(b, v, at, head);
-    at = putInt(b, at, obs.ref);
+    at = putInt(b, v, at, obs.ref);
     at = putConst(b, v, at, this.time.bytes(obs.timeUs));
-    at = putDigits6(b, at, this.time.fraction);
+    at = putDigits6(v, at, this.time.fraction);
     at = putConst(b, v, at, TYPE_AND_ETH_SRC_BYTES[obs.type]);
     if (src !== null && fields !== null) {
       // Fast path: 6-byte link-layer addresses, every address from the frame.
       b[at] = 34;
-      at = writeMacAscii(src, fields.ethSrcOffset, b, at + 1);
+      at = putMac(v, at + 1, src, fields.ethSrcOffset);
       b[at] = 34;
       at = putConst(b, v, at + 1, ETH_DST);
       if (fields.ethDstOffset < 0) at = putConst(b, v, at, NULL);
       else {
         b[at] = 34;
-        at = writeMacAscii(src, fields.ethDstOffset, b, at + 1);
+        at = putMac(v, at + 1, src, fields.ethDstOffset);
         b[at++] = 34;
       }
       at = putConst(b, v, at, VLAN);
-      at = fields.vlan < 0 ? putConst(b, v, at, NULL) : putInt(b, at, fields.vlan);
+      at = fields.vlan < 0 ? putConst(b, v, at, NULL) : putInt(b, v, at, fields.vlan);
       at = putConst(b, v, at, SRC_IP);
       const v6 = fields.ipVersion === 6;
       at = v6 ? writeIPv6Ascii(src, fields.srcIpOffset, b, at) : writeIPv4Ascii(src, fields.srcIpOffset, b, at);
@@ -227,21 +203,21 @@ export class JsonRenderer implements ObservationSink {
       if (fields.lladdrOffset < 0) at = putConst(b, v, at, NULL);
       else {
         b[at] = 34;
-        at = writeMacAscii(src, fields.lladdrOffset, b, at + 1);
+        at = putMac(v, at + 1, src, fields.lladdrOffset);
         b[at++] = 34;
       }
       at = putConst(b, v, at, NA_FLAGS);
-      at = putInt(b, at, fields.naFlags);
+      at = putInt(b, v, at, fields.naFlags);
       const ok = fields.checksumOk;
       at = putConst(b, v, at, ok < 0 ? CHECKSUM_NULL : ok === 1 ? CHECKSUM_TRUE : CHECKSUM_FALSE);
-      at = writeFingerprintAscii(fields.fingerprintHi, fields.fingerprintLo, b, at);
+      at = putFingerprint(v, at, fields.fingerprintHi, fields.fingerprintLo);
     } else {
       at = putQuoted(b, v, at, obs.ethSrc);
       at = putConst(b, v, at, ETH_DST);
       at = putQuoted(b, v, at, obs.ethDst);
       at = putConst(b, v, at, VLAN);
       const vlan = obs.vlan;
-      at = vlan === null ? putConst(b, v, at, NULL) : putInt(b, at, vlan);
+      at = vlan === null ? putConst(b, v, at, NULL) : putInt(b, v, at, vlan);
       at = putConst(b, v, at, SRC_IP);
       at = putText(b, at, obs.srcIp);
       at = putConst(b, v, at, TARGET_IP);
@@ -249,7 +225,7 @@ export class JsonRenderer implements ObservationSink {
       at = putConst(b, v, at, LLADDR);
       at = putQuoted(b, v, at, lladdr);
       at = putConst(b, v, at, NA_FLAGS);
-      at = putInt(b, at, obs.naFlags);
+      at = putInt(b, v, at, obs.naFlags);
       const ok = obs.checksumOk;
       at = putConst(b, v, at, ok === null ? CHECKSUM_NULL : ok ? CHECKSUM_TRUE : CHECKSUM_FALSE);
       at = putText(b, at, obs.fingerprint);

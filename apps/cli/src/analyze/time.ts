@@ -3,6 +3,7 @@
  * observation: the date part is formatted once per second of capture time, the fraction by
  * table look-up, so the hot path does no Date work.
  */
+import { AsciiConst } from './ascii-const';
 import type { Output } from './output';
 
 /** "000" … "999": the fraction is two table look-ups instead of a number → string conversion. */
@@ -54,14 +55,14 @@ function timeFieldHead(second: number): string {
  */
 export class TimeFieldBytes {
   private second = Number.NaN;
-  private head: Uint8Array = new Uint8Array(0);
+  private head = new AsciiConst('');
   fraction = 0;
 
-  bytes(timeUs: number): Uint8Array {
+  bytes(timeUs: number): AsciiConst {
     const second = Math.floor(timeUs / 1_000_000);
     if (second !== this.second) {
       this.second = second;
-      this.head = Uint8Array.from(timeFieldHead(second), (c) => c.charCodeAt(0));
+      this.head = new AsciiConst(timeFieldHead(second));
     }
     this.fraction = timeUs - second * 1_000_000;
     return this.head;

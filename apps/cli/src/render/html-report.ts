@@ -21,8 +21,8 @@ export const KIND_COLORS: Record<MismatchKind, string> = {
   BINDING_CONFLICT: '#000000',
   SPLIT_STACK: '#999999',
 };
-/** Thousands grouped, as people read counts ("1,000,000"). */
-const n = (value: number) => value.toLocaleString('en-US');
+/** Thousands grouped, as people read counts ("1,000,000"); toLocaleString is ~100× slower per call. */
+const n = (value: number) => String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const colorOf = (kind: string) => KIND_COLORS[kind as MismatchKind] ?? '#666666';
 
 export function escapeHtml(text: unknown): string {

@@ -91,6 +91,8 @@ describe('html report', () => {
   it('groups thousands in counts', () => {
     const big = reportHtml(report({ occurrences: 1_000_000 }));
     expect(big).toContain('<div class="v">1,000,000</div>');
+    expect(reportHtml(report({ occurrences: 999 }))).toContain('<div class="v">999</div>');
+    expect(reportHtml(report({ occurrences: 1234567 }))).toContain('<div class="v">1,234,567</div>');
   });
 
   it('says so when the range is quiet', () => {
