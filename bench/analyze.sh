@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of `neighwatch analyze --format json` against tcpdump and tshark reading the same
-# 1,000,000-frame capture, in the same run, interleaved, best of 3 (wall clock), with CPU
-# time and peak RSS from /usr/bin/time. Results: bench/out/analyze-results.txt (and stdout).
+# 1,000,000-frame capture, in the same run, interleaved, best of 3 by CPU time (user + sys
+# from /usr/bin/time: steadier than wall clock on a shared machine), with the wall clock and
+# peak RSS of that run. Results: bench/out/analyze-results.txt (and stdout).
 #
 #   bash bench/analyze.sh [FRAMES]
 #
@@ -34,9 +35,10 @@ for run in 1 2 3; do
     if ! command -v "${cmd[$tool]%% *}" > /dev/null; then continue; fi
     # %e wall seconds, %U user, %S system, %M peak RSS (KB)
     read -r wall user sys kb < <(/usr/bin/time -f "%e %U %S %M" -o /dev/stdout bash -c "${cmd[$tool]} > /dev/null 2> /dev/null" | tail -1)
-    if [ -z "${best[$tool]:-}" ] || awk "BEGIN{exit !($wall < ${best[$tool]})}"; then
+    used=$(awk "BEGIN{printf \"%.2f\", $user + $sys}")
+    if [ -z "${cpu[$tool]:-}" ] || awk "BEGIN{exit !($used < ${cpu[$tool]})}"; then
       best[$tool]=$wall
-      cpu[$tool]=$(awk "BEGIN{printf \"%.2f\", $user + $sys}")
+      cpu[$tool]=$used
       rss[$tool]=$((kb / 1024))
     fi
   done

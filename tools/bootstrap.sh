@@ -15,6 +15,7 @@ packages=(
   chromium           # headless rendering of the HTML report in tests
   procps psmisc      # ps/pkill for process supervision in tests
   libcap2-bin        # setpriv/capsh: run the agent as non-root with CAP_NET_RAW
+  openssl            # test certificates for the TLS and mutual-TLS tests
 )
 
 missing=()

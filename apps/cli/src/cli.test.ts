@@ -289,7 +289,7 @@ describe('report', () => {
 
     const csv = (await cli('report', '--since', since(), '--format', 'csv')).stdout.trimEnd().split('\r\n');
     expect(csv.filter((l) => l.startsWith('by_kind,'))).toHaveLength(report.byKind.length);
-    const table = (await cli('report', '--since', '1h')).stdout;
+    const table = (await cli('report', '--since', since())).stdout;
     expect(table).toContain(`${report.occurrences} occurrences`);
     expect(table).toContain('Timeline (per hour)');
 

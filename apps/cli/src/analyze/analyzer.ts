@@ -87,7 +87,8 @@ function directionOf(sllPacketType: number | null): NeighborObservation['directi
  * formatted straight from the classifier's offsets with libs/packet's formatters (cached
  * address strings). One instance per file, refilled for every frame: neither the
  * correlator nor the renderers keep an observation, they copy what they need. The
- * fingerprint (which only the slow renderer path reads) is formatted on demand.
+ * Ethernet destination and the fingerprint, which the correlator does not read and the
+ * renderer writes from the frame bytes, are formatted only when read.
  */
 class FrameObservation implements NeighborObservation {
   node = 'capture';
@@ -96,7 +97,6 @@ class FrameObservation implements NeighborObservation {
   timeUs = 0;
   type: MessageType = 'ARP_REQUEST';
   ethSrc = '';
-  ethDst = '';
   vlan: number | null = null;
   srcIp = '';
   targetIp: string | null = null;
@@ -106,6 +106,12 @@ class FrameObservation implements NeighborObservation {
   ref = 0;
   private fingerprintHi = 0;
   private fingerprintLo = 0;
+  private bytes: Uint8Array = new Uint8Array(0);
+  private ethDstOffset = -1;
+
+  get ethDst(): string {
+    return this.ethDstOffset < 0 ? '' : formatMac(this.bytes, this.ethDstOffset);
+  }
 
   get fingerprint(): string {
     return fingerprintHex(this.fingerprintHi, this.fingerprintLo);
@@ -119,7 +125,8 @@ class FrameObservation implements NeighborObservation {
     this.timeUs = timeUs;
     this.type = fields.type!;
     this.ethSrc = formatMac(b, fields.ethSrcOffset);
-    this.ethDst = fields.ethDstOffset < 0 ? '' : formatMac(b, fields.ethDstOffset);
+    this.bytes = b;
+    this.ethDstOffset = fields.ethDstOffset;
     this.vlan = fields.vlan < 0 ? null : fields.vlan;
     this.srcIp = v6 ? formatIPv6(b, fields.srcIpOffset) : formatIPv4(b, fields.srcIpOffset);
     this.targetIp = fields.targetIpOffset < 0 ? null : v6 ? formatIPv6(b, fields.targetIpOffset) : formatIPv4(b, fields.targetIpOffset);
