@@ -148,6 +148,12 @@ async function worker(spec: WorkerSpec): Promise<void> {
 
 // ---- parent -----------------------------------------------------------------------
 
+/** CPU seconds (user + system) the process used so far: comparable across runs on a shared machine. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
@@ -245,12 +251,12 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
 
   for (const child of children) child.send('go');
   const started = Date.now();
-  const samples: { t: number; acked: number }[] = [];
+  const samples: { t: number; acked: number; cpu: number }[] = [];
   await new Promise<void>((resolve) => {
     const tick = setInterval(() => {
       let acked = 0;
       for (const s of state.values()) acked += s.acked;
-      samples.push({ t: (Date.now() - started) / 1000, acked });
+      samples.push({ t: (Date.now() - started) / 1000, acked, cpu: cpuSeconds(pid) });
       if (process.env.BENCH_SAMPLES) process.stderr.write(`${samples.at(-1)!.t.toFixed(1)} s ${acked}\n`);
       if ([...state.values()].every((s) => s.done) || Date.now() - started > (seconds + 60) * 1000) {
         clearInterval(tick);
@@ -272,6 +278,8 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
   // Sustained rate: the middle of the run (skip ramp-up and drain).
   const inside = samples.filter((s) => s.t >= 2 && s.t <= seconds);
   const rateObs = inside.length >= 2 ? (inside.at(-1)!.acked - inside[0].acked) / (inside.at(-1)!.t - inside[0].t) : NaN;
+  // The collector's own CPU per acknowledged observation over the same window.
+  const cpuUs = inside.length >= 2 ? ((inside.at(-1)!.cpu - inside[0].cpu) * 1e6) / (inside.at(-1)!.acked - inside[0].acked) : NaN;
   latencies.sort((a, b) => a - b);
   return {
     mode,
@@ -281,6 +289,9 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
     seconds,
     ackedTotal: samples.at(-1)?.acked ?? 0,
     sustainedObsPerSec: Math.round(rateObs),
+    collectorCpuUsPerObs: Number(cpuUs.toFixed(1)),
+    obsPerCollectorCpuSecond: Math.round(1e6 / cpuUs),
+    loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     peakRssMb: Math.round(peakRss),
     commits,
     meanCommitMs: Number(((writeSeconds / commits) * 1000).toFixed(1)),

@@ -88,6 +88,7 @@ try {
   for (let a = 0; a < AGENTS; a++) await collector.hello({ node: `agent-${a}`, agentVersion: 'bench', os: 'bench', bootId: 'b', agentTimeUs: Date.now() * 1000, spoolDropped: 0, nextSequence: 1 });
   const fresh = batches();
   t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const acks: Promise<number>[] = [];
   for (let k = 0; k < BATCHES; k++) {
     for (let a = 0; a < AGENTS; a++) {
@@ -100,6 +101,8 @@ try {
   }
   await Promise.all(acks);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const metrics = collector.metrics.render();
   const commits = Number(/^neighwatch_sqlite_write_seconds_count (\S+)$/m.exec(metrics)![1]);
   const writeSeconds = Number(/^neighwatch_sqlite_write_seconds_sum (\S+)$/m.exec(metrics)![1]);
@@ -109,6 +112,8 @@ try {
     JSON.stringify({
       observations: total,
       pipelineObsPerSec: Math.round(total / seconds),
+      pipelineObsPerCpuSecond: Math.round(total / cpuSeconds),
+      pipelineCpuUsPerObservation: Number(((cpuSeconds * 1e6) / total).toFixed(1)),
       commits,
       meanRowsPerCommit: Math.round(total / commits),
       storeUsPerObservation: Number(((writeSeconds * 1e6) / total).toFixed(1)),

@@ -16,6 +16,7 @@ packages=(
   procps psmisc      # ps/pkill for process supervision in tests
   libcap2-bin        # setpriv/capsh: run the agent as non-root with CAP_NET_RAW
   openssl            # test certificates for the TLS and mutual-TLS tests
+  zsh                # the zsh completion script is loaded in a real zsh by the tests
 )
 
 missing=()

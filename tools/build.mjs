@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Bundles one app (apps/<name>/src/main.ts) into dist/apps/<name>/main.js with esbuild.
-// Workspace libs are inlined (resolved through tsconfig paths); npm packages stay
-// external, so native addons (cap, better-sqlite3) and Prisma's runtime load from
-// node_modules as usual.
+// Workspace libs are inlined (resolved through tsconfig paths). For the long-running
+// agent and collector, npm packages stay external and load from node_modules as usual.
+// The CLI is started for every command, so its pure-JS dependencies (gRPC, protobufjs,
+// commander) are inlined too: resolving and reading hundreds of small module files cost
+// ~60 ms of CPU per run (measured: `--version` 0.16 s → 0.10 s user). Native addons and
+// Prisma's runtime always stay external.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
@@ -21,7 +24,7 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  packages: 'external',
+  ...(app === 'cli' ? { external: ['cap', 'better-sqlite3', '@prisma/*'] } : { packages: 'external' }),
   tsconfig: 'tsconfig.base.json',
   sourcemap: 'linked',
   logLevel: 'warning',

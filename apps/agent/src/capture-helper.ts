@@ -45,6 +45,8 @@ export type HelperStatus =
  * frames are handed over at most `coalesceMs` after capture.
  */
 export function captureHelperMain(nodeRequire: (id: string) => unknown, capPath: string, maxQueued: number, coalesceMs: number): void {
+  // `ps` shows this instead of the whole source passed with -e.
+  process.title = 'neighwatch-agent: capture helper';
   const cap = nodeRequire(capPath) as {
     Cap: new () => {
       open(device: string, filter: string, bufSize: number, buffer: Buffer): string;

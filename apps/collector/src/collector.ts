@@ -59,6 +59,12 @@ interface NodeState {
   committed: number;
   /** Highest sequence handed to the committer; replays at or below it are dropped. */
   accepted: number;
+  /**
+   * Bumped when a transaction holding this node's observations fails. Batches queued
+   * before the failure are then refused too: committing them would move the committed
+   * mark past the failed range, and the agent's resend of that range would be dropped.
+   */
+  epoch: number;
   streams: number;
 }
 
@@ -69,6 +75,10 @@ interface PendingItem {
   rejected: RejectedRange | null;
   /** Filled after COMMIT: the node's committed sequence. */
   committed: number;
+  /** The node's epoch when the item was queued. */
+  epoch?: number;
+  /** Set when the item was left out of its transaction: the submitter is refused with it. */
+  refused?: Error;
 }
 
 /** Outcome of one batch, for the stream to answer. */
@@ -114,6 +124,7 @@ export class Collector {
         bucket: new TokenBucket(observationsPerSecond, Math.max(burst, this.options.limits.maxBatchObservations)),
         committed: 0,
         accepted: 0,
+        epoch: 0,
         streams: 0,
       };
       this.nodes.set(name, state);
@@ -245,14 +256,18 @@ export class Collector {
 
   private submit(state: NodeState, item: PendingItem): Promise<number> {
     if (this.draining) return Promise.reject(new Unavailable('the collector is shutting down: reconnect later'));
-    return this.committer.submit(item).then(
-      () => item.committed,
-      (error: unknown) => {
-        // Nothing of this transaction is stored: let the agent's resend through again.
+    item.epoch = state.epoch;
+    return this.committer
+      .submit(item)
+      .then(() => {
+        if (item.refused) throw item.refused;
+        return item.committed;
+      })
+      .catch((error: unknown) => {
+        // Nothing of this batch is stored: let the agent's resend through again.
         state.accepted = state.committed;
         throw error;
-      },
-    );
+      });
   }
 
   async inventory(nodeName: string, raw: Inventory__Output): Promise<void> {
@@ -285,8 +300,30 @@ export class Collector {
   /** One group-commit transaction: correlate what is about to be stored, then write it all at once. */
   private async write(items: PendingItem[]): Promise<void> {
     const unit: IngestUnit = { observations: [], findings: [], rejected: [] };
+    // Replays are dropped here, before correlation: an observation at or below its node's
+    // committed sequence, or one already in this transaction, was correlated when it was
+    // first stored (or is about to be), and its findings must not count twice.
+    const seen = new Map<string, Set<number>>();
     for (const item of items) {
-      for (const r of item.observations) unit.observations.push(r);
+      const state = item.node ? this.nodes.get(item.node) : undefined;
+      const sequenced = item.observations.length > 0 || item.rejected !== null;
+      if (state && sequenced && item.epoch !== undefined && item.epoch !== state.epoch) {
+        item.refused = new Unavailable('an earlier transaction for this node failed: resend from the last acknowledged sequence');
+        continue;
+      }
+      if (item.observations.length) {
+        let mine = seen.get(item.node);
+        if (!mine) seen.set(item.node, (mine = new Set()));
+        const committed = state?.committed ?? 0;
+        for (const r of item.observations) {
+          if (r.sequence <= committed || mine.has(r.sequence)) {
+            this.metrics.duplicates.inc();
+            continue;
+          }
+          mine.add(r.sequence);
+          unit.observations.push(r);
+        }
+      }
       for (const f of item.findings) unit.findings!.push(f);
       if (item.rejected) unit.rejected!.push(item.rejected);
     }
@@ -299,6 +336,10 @@ export class Collector {
     try {
       result = await this.store.commitIngest(unit);
     } catch (error) {
+      for (const item of items) {
+        const state = item.node ? this.nodes.get(item.node) : undefined;
+        if (state && !item.refused && (item.observations.length > 0 || item.rejected !== null)) state.epoch++;
+      }
       this.metrics.commits.inc({ outcome: 'failed' });
       this.log.error('ingest transaction failed: batches not acknowledged, agents will resend', { error, observations: unit.observations.length });
       throw new Unavailable(`database write failed: ${(error as Error).message}`);

@@ -93,9 +93,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const db = new Database(file, { timeout: busyTimeoutMs });
   try {
     db.pragma('journal_mode = WAL');
-    // FULL: a commit is on disk before commitIngest resolves, so an acked observation
-    // survives a power cut, not only a crash (WAL makes this one fsync per transaction).
-    db.pragma('synchronous = FULL');
+    // NORMAL under WAL: a committed transaction survives the process being killed at any
+    // moment (the log is in the OS's cache); FULL also survives a power cut, at one fsync
+    // per transaction. See StoreOptions.synchronous.
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
   } catch (error) {
     db.close();

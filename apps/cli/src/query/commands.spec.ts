@@ -3,14 +3,14 @@
  * the real collector): local validation before any call, paging, formats, exit codes.
  */
 import { EventEmitter } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Metadata, status, type ClientReadableStream } from '@grpc/grpc-js';
 import { Command } from 'commander';
 import { readCapture } from '@neighwatch/packet';
 import type { ListMismatchesRequest, MismatchEvent__Output, WatchRequest } from '@neighwatch/proto';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { detail, FIELD_CASE_EXPLANATION, HOST_MAC, mismatch, T0, VM_MAC } from '../testing/fixtures';
 import { nsAtRouter, nsAtVm } from '../testing/frames';
 import { queryCommands, type Deps } from './commands';
@@ -133,8 +133,10 @@ describe('mismatch ack', () => {
 
 describe('evidence', () => {
   it('writes every frame, in time order, to a pcap that reads back', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'nw-cli-')), 'e.pcap');
+    const dir = mkdtempSync(join(tmpdir(), 'nw-cli-'));
+    const file = join(dir, 'e.pcap');
     const h = harness({ getMismatch: async () => detail([nsAtRouter(), nsAtVm()]) });
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     expect(await h.run('evidence', '1', '-o', file)).toBe(0);
     const records: { t: number; src: string }[] = [];
     const summary = await readCapture(file, (r) => void records.push({ t: r.timestampUs, src: Buffer.from(r.data.slice(6, 12)).toString('hex') }));

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CliError } from './errors';
 import { normalizeCollectorAddress, resolveConnection } from './connection';
 
@@ -19,6 +19,16 @@ describe('collector address', () => {
   });
 });
 
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nw-cli-'));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 describe('resolveConnection', () => {
   it('defaults to plaintext on 127.0.0.1:50051 with a 10 s deadline', () => {
     expect(resolveConnection({}, {})).toEqual({ collector: '127.0.0.1:50051', token: undefined, tls: null, timeoutMs: 10_000 });
@@ -33,14 +43,14 @@ describe('resolveConnection', () => {
     });
   });
   it('reads the token from a file when none is given', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nw-cli-'));
+    const dir = tempDir();
     writeFileSync(join(dir, 'token'), 'file-token\n');
     expect(resolveConnection({ tokenFile: join(dir, 'token') }, {}).token).toBe('file-token');
     expect(resolveConnection({}, { NEIGHWATCH_TOKEN_FILE: join(dir, 'token') }).token).toBe('file-token');
     expect(resolveConnection({ token: 'flag', tokenFile: join(dir, 'token') }, {}).token).toBe('flag');
   });
   it('turns TLS on when any TLS option is given, reading the files', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nw-cli-'));
+    const dir = tempDir();
     writeFileSync(join(dir, 'ca.pem'), 'CA');
     const s = resolveConnection({ tlsCa: join(dir, 'ca.pem'), tlsServerName: 'collector' }, {});
     expect(s.tls?.ca?.toString()).toBe('CA');
