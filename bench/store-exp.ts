@@ -23,6 +23,7 @@ function unit(u: number) {
     const r = observation(`node-${n}`, seq, 1_800_000_000_000_000 + u * 1000 + i);
     const h = seq % 400;
     r.observation = { ...r.observation, srcIp: `198.18.${n}.${h}`, ethSrc: `02:00:00:${hex(n)}:${hex(h >> 8)}:${hex(h & 255)}`, lladdr: variant.includes('samebind') ? r.observation.lladdr : `02:00:00:${hex(n)}:${hex(h >> 8)}:${hex(h & 255)}` };
+    if (variant.includes('nobind')) r.observation = { ...r.observation, srcIp: '::' };
     if (variant.includes('samebind')) r.observation = { ...r.observation, srcIp: observation('x',1,1).observation.srcIp, ethSrc: observation('x',1,1).observation.ethSrc };
     out.push(r);
   }
