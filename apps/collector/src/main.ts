@@ -94,11 +94,11 @@ async function run(config: CollectorConfig, auth: Authenticator, tokens: ReturnT
   let store: Store;
   try {
     store = config.databaseThread
-      ? await openThreadedStore({ file: config.database }, new URL(import.meta.url), (error) => {
+      ? await openThreadedStore({ file: config.database, synchronous: config.databaseSync }, new URL(import.meta.url), (error) => {
           log.error('the database thread died: exiting', { error });
           process.exit(1);
         })
-      : await openStore({ file: config.database });
+      : await openStore({ file: config.database, synchronous: config.databaseSync });
   } catch (error) {
     log.error('cannot open the database', { database: config.database, error });
     return 1;

@@ -77,12 +77,6 @@ const DEFAULT_PAGE = 100;
 const MAX_PAGE = 10_000;
 /** Rows per DELETE while pruning: short transactions, so ingest is never held up for long. */
 const PRUNE_CHUNK = 20_000;
-/**
- * Binding identities (ip, mac, observer, iface, source) → row id kept in memory, so that a
- * binding seen again is updated by id instead of probing the five-column unique index:
- * about half a binding write's cost. Bounded: past this many the map starts over (~15 MB).
- */
-const BINDING_ID_CACHE = 100_000;
 /** Ids per `IN (…)` list: SQLite bounds the number of parameters of one statement. */
 const ID_CHUNK = 500;
 
@@ -104,8 +98,6 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     // per transaction. See StoreOptions.synchronous.
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
-    if (process.env.NW_EXP_CACHE) db.pragma(`cache_size = ${process.env.NW_EXP_CACHE}`);
-    if (process.env.NW_EXP_CKPT) db.pragma(`wal_autocheckpoint = ${process.env.NW_EXP_CKPT}`);
   } catch (error) {
     db.close();
     throw error;
@@ -235,7 +227,6 @@ class SqliteStore implements Store {
   /** (mismatch, node, iface) → evidence frames kept; saves a COUNT per finding once full. */
   private readonly evidenceCounts = new Map<string, number>();
   private readonly knownVantage = new Set<string>();
-  private readonly bindingIds = new Map<string, number>();
   private readonly ingestTx: Database.Transaction<
     (unit: IngestUnit) => { deltas: Map<string, NodeDelta>; inserted: number; duplicates: number; events: PendingEvent[] }
   >;
@@ -267,15 +258,7 @@ class SqliteStore implements Store {
          ON CONFLICT (ip, mac, observer_id, iface, source) DO UPDATE SET
            first_seen_us = CASE WHEN excluded.first_seen_us < binding.first_seen_us THEN excluded.first_seen_us ELSE binding.first_seen_us END,
            last_seen_us = CASE WHEN excluded.last_seen_us > binding.last_seen_us THEN excluded.last_seen_us ELSE binding.last_seen_us END,
-           count = binding.count + excluded.count
-         RETURNING id`,
-      ),
-      touchBinding: db.prepare(
-        `UPDATE binding SET
-           first_seen_us = CASE WHEN ? < first_seen_us THEN ? ELSE first_seen_us END,
-           last_seen_us = CASE WHEN ? > last_seen_us THEN ? ELSE last_seen_us END,
-           count = count + ?
-         WHERE id = ?`,
+           count = binding.count + excluded.count`,
       ),
       updateNodeAfterIngest: db.prepare(
         `UPDATE node SET committed_sequence = ?, observation_count = observation_count + ?,
@@ -388,7 +371,6 @@ class SqliteStore implements Store {
     this.nodeIds.clear();
     this.evidenceCounts.clear();
     this.knownVantage.clear();
-    this.bindingIds.clear();
   }
 
   private nodeDelta(deltas: Map<string, NodeDelta>, name: string, timeUs: number): NodeDelta {
@@ -477,13 +459,8 @@ class SqliteStore implements Store {
       const d = this.nodeDelta(deltas, b.observer, b.lastSeenUs);
       addBinding(b.ip, b.mac, d.id, b.iface, b.source, b.firstSeenUs, b.lastSeenUs, b.count);
     }
-    const { touchBinding, upsertBinding } = this.sql;
-    for (const [key, b] of bindings) {
-      const id = this.bindingIds.get(key);
-      if (id !== undefined && touchBinding.run(b.first, b.first, b.last, b.last, b.count, id).changes === 1) continue;
-      const row = upsertBinding.get(b.ip, b.mac, b.observerId, b.iface, b.source, b.first, b.last, b.count) as { id: number };
-      if (this.bindingIds.size >= BINDING_ID_CACHE) this.bindingIds.clear();
-      this.bindingIds.set(key, row.id);
+    for (const b of bindings.values()) {
+      this.sql.upsertBinding.run(b.ip, b.mac, b.observerId, b.iface, b.source, b.first, b.last, b.count);
     }
 
     // Findings are folded per mismatch first: a unit touches each mismatch row once however
