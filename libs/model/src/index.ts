@@ -80,18 +80,14 @@ export interface VantagePoint {
 }
 
 /**
- * One ARP/NDP frame as the correlator sees it. Addresses are text (MACs lower-case
- * with colons, IPv6 in RFC 5952 form) because every rule keys maps by them.
+ * What one ARP/NDP frame says, in text (MACs lower-case with colons, IPv4 dotted quad,
+ * IPv6 in RFC 5952 form): libs/packet's classification of a frame, and the part of an
+ * observation that comes from the frame itself.
  */
-export interface NeighborObservation {
-  /** Vantage point: the node that captured the frame and its interface. */
-  node: string;
-  iface: string;
-  direction: Direction;
-  /** Capture time, microseconds since the epoch (clock-corrected at the collector). */
-  timeUs: number;
+export interface FrameClaims {
   type: MessageType;
   ethSrc: string;
+  /** '' when the link layer has no destination (Linux cooked capture). */
   ethDst: string;
   /** Outermost VLAN id, or null for an untagged frame. */
   vlan: number | null;
@@ -105,8 +101,21 @@ export interface NeighborObservation {
   naFlags: number;
   /** ICMPv6 checksum verdict; null for ARP. */
   checksumOk: boolean | null;
-  /** 16 hex digits: hash of the bytes that L2 rewriting leaves alone (see libs/packet). */
+  /** 16 hex digits: FNV-1a 64 of the bytes that L2 rewriting leaves alone (see libs/packet). */
   fingerprint: string;
+}
+
+/**
+ * One ARP/NDP frame as the correlator sees it: what the frame claims, where and when it
+ * was captured. Addresses are text because every rule keys maps by them.
+ */
+export interface NeighborObservation extends FrameClaims {
+  /** Vantage point: the node that captured the frame and its interface. */
+  node: string;
+  iface: string;
+  direction: Direction;
+  /** Capture time, microseconds since the epoch (clock-corrected at the collector). */
+  timeUs: number;
   /** Evidence reference: frame number in a file, or the agent's sequence number. */
   ref: number;
 }

@@ -6,7 +6,7 @@
  * asks (see `addr.ts`). A {@link FrameDecoder} reuses its frame and layer objects, so the
  * per-frame path allocates nothing; `decodeFrame()` returns a fresh, independent result.
  */
-import type { MessageType } from '@neighwatch/model';
+import type { FrameClaims, MessageType } from '@neighwatch/model';
 
 /** pcap/pcapng link types (https://www.tcpdump.org/linktypes.html). */
 export const LINKTYPE_ETHERNET = 1;
@@ -310,27 +310,10 @@ export interface DecodedFrame {
 
 /**
  * The flat record of one ARP/NDP frame, text form (what the agent sends and `analyze`
- * prints). Addresses: MACs lower-case with colons, IPv4 dotted quad, IPv6 RFC 5952.
+ * prints): the frame's claims (`FrameClaims` of @neighwatch/model) plus what only the
+ * decoder knows.
  */
-export interface NeighborRecord {
-  type: MessageType;
-  ethSrc: string;
-  /** '' when the link layer has no destination (Linux cooked capture). */
-  ethDst: string;
-  /** Outermost VLAN id, or null when untagged. */
-  vlan: number | null;
-  /** ARP sender IP or IPv6 source. */
-  srcIp: string;
-  /** ARP target IP; NS/NA/Redirect target; null otherwise. */
-  targetIp: string | null;
-  /** ARP sender HW; SLLAO for RS/RA/NS; TLLAO for NA and Redirect; null if absent. */
-  lladdr: string | null;
-  /** NA: R 0x4, S 0x2, O 0x1; 0 otherwise. */
-  naFlags: number;
-  /** ICMPv6 checksum verdict; null for ARP. */
-  checksumOk: boolean | null;
-  /** 16 hex digits: FNV-1a 64 of the bytes L2 rewriting leaves alone (see fingerprint.ts). */
-  fingerprint: string;
+export interface NeighborRecord extends FrameClaims {
   /** Linux cooked capture packet type (4 = sent by this host), or null for Ethernet. */
   sllPacketType: number | null;
   /** The decode error after the message's fixed part (e.g. a malformed option), or null. */
