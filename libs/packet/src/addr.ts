@@ -151,14 +151,18 @@ export function formatIPv6(bytes: Uint8Array, offset = 0): string {
   return ipv6Cache.set(bytes, offset, slot, buildIPv6(bytes, offset));
 }
 
-function buildIPv6(bytes: Uint8Array, offset: number): string {
-  // Longest run of zero groups (≥ 2), first on ties (RFC 5952 §4.2.3).
+/**
+ * The run of zero groups RFC 5952 §4.2.3 compresses to `::` in the 16 bytes at `offset`:
+ * the longest of at least two, the first on ties. Packed as `start * 16 + length` so the
+ * hot formatting paths allocate nothing; -1 when there is none.
+ */
+export function longestZeroRun(bytes: Uint8Array, offset: number): number {
   let bestStart = -1;
   let bestLen = 1;
   let runStart = -1;
   for (let g = 0; g < 8; g++) {
     const at = offset + 2 * g;
-    if (bytes[at] === 0 && bytes[at + 1] === 0) {
+    if ((bytes[at] | bytes[at + 1]) === 0) {
       if (runStart < 0) runStart = g;
       const len = g - runStart + 1;
       if (len > bestLen) {
@@ -169,6 +173,13 @@ function buildIPv6(bytes: Uint8Array, offset: number): string {
       runStart = -1;
     }
   }
+  return bestStart < 0 ? -1 : bestStart * 16 + bestLen;
+}
+
+function buildIPv6(bytes: Uint8Array, offset: number): string {
+  const run = longestZeroRun(bytes, offset);
+  const bestStart = run < 0 ? -1 : run >> 4;
+  const bestLen = run < 0 ? 1 : run & 15;
   // IPv4-mapped ::ffff:a.b.c.d (RFC 5952 §5).
   if (bestStart === 0 && bestLen === 5 && bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff) {
     return '::ffff:' + buildIPv4(bytes, offset + 12);

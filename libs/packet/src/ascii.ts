@@ -7,6 +7,7 @@
  * makes sure there is room: at most MAX_ASCII_MAC, MAX_ASCII_IPV4, MAX_ASCII_IPV6 or
  * MAX_ASCII_FINGERPRINT bytes (3 × length − 1 for a link-layer address of any length).
  */
+import { longestZeroRun } from './addr';
 
 /** Longest text of each writer, in bytes. */
 export const MAX_ASCII_MAC = 17;
@@ -107,23 +108,9 @@ function putGroup(dst: Uint8Array, at: number, hi: number, lo: number): number {
 
 /** 16 bytes at `offset` as RFC 5952 text (what `formatIPv6` returns). */
 export function writeIPv6Ascii(src: Uint8Array, offset: number, dst: Uint8Array, at: number): number {
-  // Longest run of zero groups (≥ 2), first on ties (RFC 5952 §4.2.3).
-  let bestStart = -1;
-  let bestLen = 1;
-  let runStart = -1;
-  for (let g = 0; g < 8; g++) {
-    const o = offset + 2 * g;
-    if ((src[o] | src[o + 1]) === 0) {
-      if (runStart < 0) runStart = g;
-      const len = g - runStart + 1;
-      if (len > bestLen) {
-        bestLen = len;
-        bestStart = runStart;
-      }
-    } else {
-      runStart = -1;
-    }
-  }
+  const run = longestZeroRun(src, offset);
+  const bestStart = run < 0 ? -1 : run >> 4;
+  const bestLen = run < 0 ? 1 : run & 15;
   // IPv4-mapped ::ffff:a.b.c.d (RFC 5952 §5).
   if (bestStart === 0 && bestLen === 5 && src[offset + 10] === 0xff && src[offset + 11] === 0xff) {
     dst[at] = COLON;
