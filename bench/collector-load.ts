@@ -174,7 +174,11 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
     tokens: { agents: tokens, readTokens: [TOKENS.read] },
     args: ['--metrics-listen', '127.0.0.1:0', ...(process.env.BENCH_COLLECTOR_ARGS ?? '').split(' ').filter(Boolean)],
     // BENCH_CPU_PROFILE=DIR writes the collector's CPU profile there on exit.
-    nodeArgs: process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [],
+    // BENCH_COLLECTOR_NODE_ARGS="…" passes Node/V8 flags (e.g. heap sizes) to the collector.
+    nodeArgs: [
+      ...(process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []),
+      ...(process.env.BENCH_COLLECTOR_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ],
   });
   const pid = collector.child.pid!;
   let peakRss = rssMb(pid);

@@ -4,7 +4,10 @@
  * `synchronous` FULL vs NORMAL. The store benchmark (store-ingest.ts) gives every row the
  * same binding; a collector under 100 agents' load writes one binding per row.
  *
- *   npx tsx bench/store-unit-shape.ts [--rows 500000]
+ *   npx tsx bench/store-unit-shape.ts [--rows 300000]
+ *
+ * SHAPE_SIZES=600,5000 picks the unit sizes; SHAPE_DROP=index,… drops indexes after the
+ * migrations, to weigh what each costs.
  *
  * Results: bench/store.md.
  */
@@ -43,6 +46,12 @@ async function run(rowsPerUnit: number, distinct: boolean, synchronous: 'normal'
   const dir = mkdtempSync(join(tmpdir(), 'nw-bench-shape-'));
   try {
     const store = await openStore({ file: join(dir, 'shape.db'), synchronous });
+    if (process.env.SHAPE_DROP) {
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(join(dir, 'shape.db'));
+      for (const ix of process.env.SHAPE_DROP.split(',')) db.exec(`DROP INDEX ${ix}`);
+      db.close();
+    }
     const units = Math.ceil(ROWS / rowsPerUnit);
     const data = Array.from({ length: units + 5 }, (_, u) => unit(u, rowsPerUnit, distinct));
     // Warm-up: every node, and with distinct bindings every binding, exists before timing.
@@ -61,7 +70,8 @@ async function run(rowsPerUnit: number, distinct: boolean, synchronous: 'normal'
 }
 
 console.log(JSON.stringify({ loadAverage: loadavg().map((l) => l.toFixed(1)).join(' ') }));
-for (const rowsPerUnit of [600, 5000]) {
+const SIZES = process.env.SHAPE_SIZES ? process.env.SHAPE_SIZES.split(",").map(Number) : [600, 5000];
+for (const rowsPerUnit of SIZES) {
   for (const distinct of [false, true]) {
     for (const synchronous of ['full', 'normal'] as const) console.log(JSON.stringify(await run(rowsPerUnit, distinct, synchronous)));
   }

@@ -80,7 +80,7 @@ export const collectorSchema = defineConfig({
     doc: 'run the database on its own worker thread, so commits do not block gRPC reads (costs a copy of every batch; helps when a core is free)',
   }),
   databaseSync: field.enum(['normal', 'full'] as const, {
-    default: 'normal',
+    default: 'full',
     doc: 'when a commit is on disk before its batches are acknowledged: normal (WAL without an fsync per commit; survives the collector being killed, a power cut may lose the last commits) or full (one fsync per commit; survives a power cut too)',
   }),
   metricsListen: field.string({ default: '127.0.0.1:9464', doc: 'Prometheus metrics HTTP address, host:port ("off" disables; port 0: any free port)', validate: hostPort }),

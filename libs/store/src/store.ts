@@ -96,7 +96,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     // NORMAL under WAL: a committed transaction survives the process being killed at any
     // moment (the log is in the OS's cache); FULL also survives a power cut, at one fsync
     // per transaction. See StoreOptions.synchronous.
-    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     db.pragma('foreign_keys = ON');
   } catch (error) {
     db.close();

@@ -21,12 +21,13 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
   /**
    * When a commit is on disk (SQLite `synchronous`, WAL journal either way):
-   * - `'normal'` (default): COMMIT appends to the write-ahead log without an fsync; the log
+   * - `'normal'`: COMMIT appends to the write-ahead log without an fsync; the log
    *   is synced at each checkpoint. A committed transaction survives the process being
    *   killed (SIGKILL, crash, OOM): the log is in the OS's page cache. Only a power cut or
    *   kernel crash can lose the last transactions before the next checkpoint.
-   * - `'full'`: one fsync of the log per COMMIT; a committed transaction survives a power
-   *   cut too, at the price of one disk flush per transaction.
+   * - `'full'` (default): one fsync of the log per COMMIT; a committed transaction survives
+   *   a power cut too, at the price of one disk flush per transaction (within measurement
+   *   noise on the benchmark machine, see bench/store.md).
    */
   synchronous?: 'normal' | 'full';
 }
