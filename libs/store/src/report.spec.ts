@@ -65,6 +65,14 @@ describe('report', () => {
     expect(hourly.opened).toEqual([]);
   });
 
+  it('a range starting inside an hour counts that whole hour and says so', async () => {
+    await occurrences('2001:db8::d', T0 + 50 * 60_000_000, 5); // 00:50–00:54
+    const r = await store.report({ sinceUs: T0 + 43 * 60_000_000, untilUs: T0 + 2 * HOUR, bucket: 'hour' });
+    expect(r.sinceUs).toBe(T0);
+    expect(r.occurrences).toBe(5);
+    expect(r.opened.map((m) => m.subject)).toEqual(['2001:db8::d']);
+  });
+
   it('a range that cuts days in half counts whole days and the partial days at its edges', async () => {
     const hourly = Array.from({ length: 72 }, (_, h) => ({ finding: finding('2001:db8::c', T0 + h * HOUR + 60_000_000) }));
     await store.commitIngest({ observations: [], findings: hourly });

@@ -874,7 +874,11 @@ class SqliteStore implements Store {
   // -------------------------------------------------------------------------------------
 
   async report(request: ReportRequest): Promise<Report> {
-    const since = BigInt(request.sinceUs);
+    // Occurrences are counted per hour, so the range starts at the beginning of the hour
+    // that holds `sinceUs` (the report says so in its own `sinceUs`): a report since 12:43
+    // counts the 12:00 hour rather than silently leaving out what happened 12:43–13:00.
+    const sinceUs = Math.floor(request.sinceUs / HOUR_US) * HOUR_US;
+    const since = BigInt(sinceUs);
     const until = BigInt(request.untilUs);
     const bucketUs = BigInt(request.bucket === 'day' ? DAY_US : HOUR_US);
     const top = request.top ?? 10;
@@ -885,7 +889,7 @@ class SqliteStore implements Store {
 
     // Whole UTC days inside the range come from the daily table, the partial days at its
     // edges from the hourly one: a 30-day range reads ~30 rows per mismatch, not ~720.
-    const firstDay = BigInt(Math.ceil(request.sinceUs / DAY_US) * DAY_US);
+    const firstDay = BigInt(Math.ceil(sinceUs / DAY_US) * DAY_US);
     const endDay = BigInt(Math.floor(request.untilUs / DAY_US) * DAY_US);
     const wholeDays = firstDay < endDay;
     const [dayFrom, dayTo] = wholeDays ? [firstDay, endDay] : [0n, 0n];
@@ -957,7 +961,7 @@ class SqliteStore implements Store {
     const countBy = (rs: Count[]): CountBy[] => rs.map((r) => ({ key: r.key, occurrences: n(r.occurrences), mismatches: n(r.mismatches) }));
 
     return {
-      sinceUs: request.sinceUs,
+      sinceUs,
       untilUs: request.untilUs,
       bucket: request.bucket,
       occurrences: n(total[0]?.total),
