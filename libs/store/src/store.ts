@@ -523,7 +523,9 @@ class SqliteStore implements Store {
           f.kind,
           f.subject,
           f.ip ?? agg.first.ip,
-          JSON.stringify([...agg.macs].sort()),
+          // First-seen order, not sorted: rules put the frame's source first and the
+          // claimed address second, and explanations read them in that order.
+          JSON.stringify([...agg.macs]),
           f.node ?? agg.first.node,
           f.summary,
           rewritten ?? '[]',
@@ -541,7 +543,7 @@ class SqliteStore implements Store {
     } else {
       id = existing.id;
       const known = jsonList(existing.macs);
-      const macs = [...agg.macs].every((m) => known.includes(m)) ? existing.macs : JSON.stringify([...new Set([...known, ...agg.macs])].sort());
+      const macs = [...agg.macs].every((m) => known.includes(m)) ? existing.macs : JSON.stringify([...new Set([...known, ...agg.macs])]);
       this.sql.updateMismatch.run(
         f.ip,
         macs,
