@@ -10,6 +10,7 @@ import type {
   MessageType,
   MismatchKind,
   MismatchState,
+  NeighborCacheState,
   NeighborObservation,
   VantagePoint,
 } from '@neighwatch/model';
@@ -145,16 +146,8 @@ export interface InventoryRecord {
   spoolDropped?: number;
 }
 
-export type NeighborState =
-  | 'incomplete'
-  | 'reachable'
-  | 'stale'
-  | 'delay'
-  | 'probe'
-  | 'failed'
-  | 'noarp'
-  | 'permanent'
-  | 'unknown';
+/** Linux NUD states, as the correlator names them. */
+export type NeighborState = NeighborCacheState;
 
 export interface NeighborEntryRecord {
   iface: string;
