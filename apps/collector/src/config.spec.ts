@@ -34,6 +34,12 @@ describe('collector configuration', () => {
     });
   });
 
+  it('takes the PHANTOM_LLADDR window as a duration, a minute unless set', () => {
+    expect(load([]).phantomWindow).toBe(60_000);
+    expect(load(['--phantom-window', '10s']).phantomWindow).toBe(10_000);
+    expect(() => load(['--phantom-window', '0s'])).toThrow(/config key "phantomWindow"/);
+  });
+
   it('names the key of a bad value', () => {
     expect(() => load(['--max-batch-observations', '0'])).toThrow(/config key "maxBatchObservations"/);
     expect(() => load(['--listen', 'nowhere'])).toThrow(/config key "listen"/);

@@ -93,6 +93,7 @@ export const collectorSchema = defineConfig({
   commitMaxRows: field.integer({ default: 5000, min: 1, max: 1_000_000, doc: 'group commit: start the transaction at once when this many observations wait; also the most one transaction holds' }),
   quietPeriod: field.duration({ default: '1h', min: '1s', doc: 'a mismatch not seen for this long is resolved (reopened if seen again)' }),
   retention: field.duration({ default: '7d', min: '1m', doc: 'raw observations older than this are pruned (mismatches and their evidence stay)' }),
+  phantomWindow: field.duration({ default: '60s', min: '1s', max: '1h', doc: 'PHANTOM_LLADDR: a claimed MAC is a phantom when no frame on the link has come from it for this long' }),
   maintenanceInterval: field.duration({ default: '1m', min: '100ms', doc: 'how often quiet mismatches are resolved and old observations pruned' }),
   heartbeatInterval: field.duration({ default: '15s', min: '100ms', doc: 'Watch streams get a heartbeat event this often when idle' }),
   rebuildWindow: field.duration({ default: '1h', min: '0', doc: 'at start, correlator state is rebuilt from the observations stored in this window' }),

@@ -3,7 +3,7 @@
  * (node, interface) and one cross-node correlator over every agent, fed with
  * clock-corrected observations, inventories and neighbor caches.
  */
-import { CrossNodeCorrelator, VantageCorrelators } from '@neighwatch/correlate';
+import { CrossNodeCorrelator, VantageCorrelators, type VantageOptions } from '@neighwatch/correlate';
 import type { Finding, NeighborObservation, NodeInventory } from '@neighwatch/model';
 import type { InventoryRecord, NeighborCacheEntry, NeighborSnapshotRecord, NodeInfo } from '@neighwatch/store';
 import type { CorrelationEngine } from './collector';
@@ -23,8 +23,12 @@ function nodeInventory(node: string, timeUs: number, interfaces: InventoryRecord
 }
 
 export class Correlation implements CorrelationEngine {
-  private readonly vantage = new VantageCorrelators();
+  private readonly vantage: VantageCorrelators;
   private readonly cross = new CrossNodeCorrelator();
+
+  constructor(options: VantageOptions = {}) {
+    this.vantage = new VantageCorrelators(options);
+  }
 
   observe(observations: readonly NeighborObservation[]): Finding[] {
     const out: Finding[] = [];

@@ -105,7 +105,7 @@ async function run(config: CollectorConfig, auth: Authenticator, tokens: ReturnT
   }
   log.info('database open', { database: store.file });
 
-  const correlation = new Correlation();
+  const correlation = new Correlation({ phantomWindowUs: config.phantomWindow * 1000 });
   const nowUs = Date.now() * 1000;
   const [nodes, caches, recent] = await Promise.all([store.listNodes(), store.neighborCache(), store.recentObservations(nowUs - config.rebuildWindow * 1000)]);
   correlation.rebuild(nodes, caches, recent);

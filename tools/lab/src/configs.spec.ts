@@ -26,6 +26,7 @@ describe('lab configuration files', () => {
       tokensFile: '/d/t.yaml',
       metricsListen: 'off',
       maintenanceInterval: '1s',
+      phantomWindow: '10s',
       logLevel: 'info',
       logFormat: 'json',
     });

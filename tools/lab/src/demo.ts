@@ -117,7 +117,7 @@ async function fullRun(args: DemoArgs): Promise<void> {
     step('4. What neighwatch found');
     if (args.variant === 'field') {
       out(`   waiting until the collector has stored ${FIELD_KINDS.join(', ')}`);
-      out(`   (PHANTOM_LLADDR takes about a minute: it says no frame came from a MAC for that long) …`);
+      out(`   (PHANTOM_LLADDR takes about 10 s: it says no frame came from a MAC for that long) …`);
       await stack.waitForKinds(FIELD_KINDS, FINDINGS_TIMEOUT_MS);
     }
     // Stopped agents have had everything they captured acknowledged, hence stored.

@@ -25,7 +25,7 @@ await buildBinaries();
 
 const CONNECT_TIMEOUT_MS = 30_000;
 const FINDINGS_TIMEOUT_MS = 30_000;
-/** PHANTOM_LLADDR needs its window (the correlator's PHANTOM_WINDOW_US) to pass without a frame from the MAC. */
+/** PHANTOM_LLADDR needs its window (the lab collector's `phantomWindow`, 10 s) to pass without a frame from the MAC. */
 const PHANTOM_TIMEOUT_MS = 100_000;
 
 describe('neighwatch on the lab, field variant (Wi-Fi bridge on the host)', () => {
