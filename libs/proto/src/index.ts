@@ -110,3 +110,5 @@ export function ingestService() {
 export function queryService() {
   return loadContract().query.neighwatch.v1.Query;
 }
+
+export { observationOf, ipBytes, macBytes, type CaptureContext } from './observation';

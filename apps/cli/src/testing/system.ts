@@ -10,8 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { classifyFrame, decodeFrame, parseIPv4, parseIPv6, parseMac } from '@neighwatch/packet';
-import { ingestService, type AgentMessage, type CollectorMessage__Output, type Interface, type Observation } from '@neighwatch/proto';
+import { ingestService, ipBytes, macBytes, observationOf as observationFromFrame, type AgentMessage, type CollectorMessage__Output, type Interface, type Observation } from '@neighwatch/proto';
 
 export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const CLI = join(ROOT, 'bin/neighwatch.js');
@@ -113,42 +112,9 @@ export function runCli(args: string[], env: Record<string, string> = {}, input?:
 
 // ---- agents ----
 
-function ipBytes(text: string | null): Buffer {
-  if (text === null) return Buffer.alloc(0);
-  const bytes = text.includes(':') ? parseIPv6(text) : parseIPv4(text);
-  if (!bytes) throw new Error(`bad IP ${text}`);
-  return Buffer.from(bytes);
-}
-
-export function macBytes(text: string | null): Buffer {
-  if (!text) return Buffer.alloc(0);
-  const bytes = parseMac(text);
-  if (!bytes) throw new Error(`bad MAC ${text}`);
-  return Buffer.from(bytes);
-}
-
 /** An Observation as the agent sends it: the frame decoded and classified by libs/packet. */
 export function observationOf(frame: Uint8Array, sequence: number, timeUs: number, iface: string, direction: 'sent' | 'received'): Observation {
-  const record = classifyFrame(decodeFrame(frame));
-  if (!record) throw new Error('not an ARP/NDP frame');
-  return {
-    sequence,
-    captureTimeUs: timeUs,
-    interface: iface,
-    direction: direction === 'sent' ? 'DIRECTION_SENT' : 'DIRECTION_RECEIVED',
-    ethSrc: macBytes(record.ethSrc),
-    ethDst: macBytes(record.ethDst),
-    vlan: record.vlan ?? 0,
-    type: `MESSAGE_TYPE_${record.type}`,
-    senderIp: ipBytes(record.srcIp),
-    targetIp: ipBytes(record.targetIp),
-    lladdr: macBytes(record.lladdr),
-    naFlags: record.naFlags,
-    checksum: record.checksumOk === null ? 'CHECKSUM_STATUS_NOT_APPLICABLE' : record.checksumOk ? 'CHECKSUM_STATUS_VALID' : 'CHECKSUM_STATUS_INVALID',
-    fingerprint: Buffer.from(record.fingerprint, 'hex'),
-    frame: Buffer.from(frame),
-    frameLength: frame.length,
-  };
+  return observationFromFrame(frame, { sequence, timeUs, iface, direction });
 }
 
 export interface InterfaceSpec {
