@@ -272,32 +272,71 @@ export class Spool {
   flush(): void {
     if (this.closed || this.pendingRecords.length === 0) return;
     let start = 0;
-    while (start < this.pendingRecords.length) {
-      let segment = this.segments[this.segments.length - 1];
-      if (!segment || this.fd < 0 || segment.bytes >= this.segmentBytes) segment = this.roll(this.pendingRecords[start].sequence);
-      // As many records as fit in this segment (at least one).
-      let end = start;
-      let bytes = segment.bytes;
-      while (end < this.pendingRecords.length && (end === start || bytes + this.pendingRecords[end].bytes <= this.segmentBytes)) {
-        bytes += this.pendingRecords[end].bytes;
-        end++;
+    try {
+      while (start < this.pendingRecords.length) {
+        let segment = this.segments[this.segments.length - 1];
+        if (!segment || this.fd < 0 || segment.bytes >= this.segmentBytes) segment = this.roll(this.pendingRecords[start].sequence);
+        // As many records as fit in this segment (at least one).
+        let end = start;
+        let bytes = segment.bytes;
+        while (end < this.pendingRecords.length && (end === start || bytes + this.pendingRecords[end].bytes <= this.segmentBytes)) {
+          bytes += this.pendingRecords[end].bytes;
+          end++;
+        }
+        const chunks = this.pending.slice(start * 2, end * 2);
+        let written = 0;
+        const total = bytes - segment.bytes;
+        // Positional writes: after a failed write the file is cut back to segment.bytes,
+        // and the next write must land exactly there.
+        while (written < total) {
+          written += writevSync(this.fd, written === 0 ? chunks : [Buffer.concat(chunks).subarray(written)], segment.bytes + written);
+        }
+        segment.lastSeq = this.pendingRecords[end - 1].sequence;
+        segment.count += end - start;
+        segment.bytes = bytes;
+        start = end;
       }
-      const chunks = this.pending.slice(start * 2, end * 2);
-      let written = 0;
-      const total = bytes - segment.bytes;
-      while (written < total) {
-        written += writevSync(this.fd, written === 0 ? chunks : [Buffer.concat(chunks).subarray(written)]);
-      }
-      segment.lastSeq = this.pendingRecords[end - 1].sequence;
-      segment.count += end - start;
-      segment.bytes = bytes;
-      start = end;
+    } catch (error) {
+      // Disk full, or failing: in a write, or in starting a new segment.
+      this.writeFailed(start);
+      throw error;
     }
     this.pending = [];
     this.pendingRecords = [];
     this.dirty = true;
     if (this.options.syncIntervalMs === 0) this.sync();
     this.enforceBound();
+  }
+
+  /**
+   * A flush failed (disk full, I/O error) after the first `written` queued records reached
+   * the disk. The active segment is cut back to its last whole record, so the file never
+   * holds half a record; what was written leaves the queue; the rest stays queued for the
+   * next flush, but never more than `maxBytes` of it: beyond that the oldest queued records
+   * are dropped and counted, as from a full spool.
+   */
+  private writeFailed(written: number): void {
+    const active = this.segments[this.segments.length - 1];
+    try {
+      if (active && this.fd >= 0) ftruncateSync(this.fd, active.bytes);
+    } catch {
+      // Recovery at the next start truncates a torn tail by its checksum.
+    }
+    this.pending.splice(0, written * 2);
+    this.pendingRecords.splice(0, written);
+    let queued = 0;
+    for (const r of this.pendingRecords) queued += r.bytes;
+    let drop = 0;
+    while (queued > this.options.maxBytes && drop < this.pendingRecords.length) queued -= this.pendingRecords[drop++].bytes;
+    if (drop === 0) return;
+    this.pending.splice(0, drop * 2);
+    this.pendingRecords.splice(0, drop);
+    this.dropped += drop;
+    this.options.log?.warn('spool cannot be written: dropped the oldest queued observations', {
+      dropped: drop,
+      droppedTotal: this.dropped,
+      maxBytes: this.options.maxBytes,
+    });
   }
 
   /** Starts a new active segment whose first record will be `firstSeq`. */
@@ -529,9 +568,22 @@ export class Spool {
   /** Flushes, syncs and persists the state; the spool cannot be used afterwards. */
   close(): void {
     if (this.closed) return;
-    this.flush();
-    this.sync();
-    this.writeState();
+    try {
+      this.flush();
+      this.sync();
+    } catch (error) {
+      // Disk full or failing at shutdown: what is still queued cannot be kept.
+      const lost = this.pendingRecords.length;
+      this.dropped += lost;
+      this.pending = [];
+      this.pendingRecords = [];
+      this.options.log?.error('spool cannot be written at close: queued observations lost', { lost, droppedTotal: this.dropped, error });
+    }
+    try {
+      this.writeState();
+    } catch (error) {
+      this.options.log?.error('spool state cannot be written at close; the next start recovers it from the segments', { error });
+    }
     if (this.syncTimer) clearInterval(this.syncTimer);
     if (this.stateTimer) clearTimeout(this.stateTimer);
     if (this.fd >= 0) closeSync(this.fd);
