@@ -2,14 +2,16 @@
  * Footprint of neighwatch-agent under ARP/NDP load, in network namespaces:
  *
  *   npx tsx bench/agent-footprint.ts [--steady-seconds 30] [--storm-seconds 10] [--storm-rate 50000]
+ *     [--agent-args "--capture-buffer-size 8MiB"] [--agent-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * A peer namespace writes ARP requests and Neighbor Solicitations with cap's send() on a
  * veth to the agent's namespace; a fake collector (a real gRPC server in this process, on a
  * unix socket) acknowledges everything. Phase 1: 1,000 frames/s; CPU from
  * /proc/<pid>/stat (utime+stime) over the window, RSS and PSS sampled every second, for the
- * agent process and its capture helper separately. Phase 2: an ARP storm at --storm-rate
- * frames/s: the agent must survive, stay bounded in memory, and the gap between frames
- * sent and frames captured (kernel ring drops, which libpcap/cap cannot report) is shown.
+ * agent process (it captures in-process: one process). Phase 2: an ARP storm at
+ * --storm-rate frames/s: the agent must survive and stay bounded in memory; frames lost in
+ * the full kernel ring are shown as sent − captured and as libpcap counts them
+ * (`pcap_dropped_total`).
  * Prints a Markdown table; bench/agent.md keeps the results.
  */
 import { spawn } from 'node:child_process';
@@ -31,6 +33,9 @@ const nodeOptionsAt = args.indexOf('--agent-node-options');
 const AGENT_NODE_OPTIONS = nodeOptionsAt >= 0 ? args[nodeOptionsAt + 1] : '';
 const nodeArgsAt = args.indexOf('--agent-node-args');
 const AGENT_NODE_ARGS = nodeArgsAt >= 0 ? args[nodeArgsAt + 1].split(' ') : [];
+/** Extra agent flags, e.g. --agent-args "--capture-buffer-size 8MiB". */
+const agentArgsAt = args.indexOf('--agent-args');
+const AGENT_ARGS = agentArgsAt >= 0 ? args[agentArgsAt + 1].split(' ').filter(Boolean) : [];
 const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
 
 interface Sample {
@@ -50,13 +55,6 @@ function sample(pid: number): Sample {
   const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const pssKiB = Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
   return { cpuTicks, systemTicks, rssKiB, pssKiB };
-}
-
-function helperPid(agentPid: number): number {
-  const children = readFileSync(`/proc/${agentPid}/task/${agentPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-  const pids = children.map(Number);
-  if (pids.length === 0) throw new Error('no capture helper found');
-  return pids[0];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -102,13 +100,13 @@ async function main(): Promise<void> {
     lab.link(a, 'eth0', p, 'eth0', ['192.0.2.1/24', '2001:db8::1/64'], ['192.0.2.2/24', '2001:db8::2/64']);
     const peerMac = lab.mac(p, 'eth0');
     await collector.start();
-    const agent = lab.agent(a, ['--collector', collector.address, '--spool-dir', join(lab.dir, 'spool'), '--metrics-listen', '127.0.0.1:9464', '--log-format', 'json', '--node', 'bench'], {
+    const agent = lab.agent(a, ['--collector', collector.address, '--spool-dir', join(lab.dir, 'spool'), '--metrics-listen', '127.0.0.1:9464', '--log-format', 'json', '--node', 'bench', ...AGENT_ARGS], {
       env: AGENT_NODE_OPTIONS ? { NODE_OPTIONS: AGENT_NODE_OPTIONS } : {},
       nodeArgs: AGENT_NODE_ARGS,
     });
     await agent.waitForLog((l) => l.msg === 'capture started' && l.interface === 'eth0');
+    // `ip netns exec` execs node: the child's pid is the agent's.
     const agentPid = agent.child.pid!;
-    const helper = helperPid(agentPid);
 
     // A mix like a busy LAN: ARP requests from many hosts and Neighbor Solicitations.
     const frames: Uint8Array[] = [];
@@ -126,13 +124,13 @@ async function main(): Promise<void> {
     }
 
     // Phase 0: idle (no frames), the floor: timers, interface scans, neighbor reads.
-    const [agentIdle, helperIdle] = await measure([agentPid, helper], 10);
+    const [agentIdle] = await measure([agentPid], 10);
 
     // Phase 1: steady 1,000 frames/s; measure after a 5 s warm-up.
     const steadyCount = (STEADY_SECONDS + 10) * 1000;
     const steady = sendAsync(lab, p, 'eth0', frames, steadyCount, 1000);
     await sleep(5000);
-    const [agentSteady, helperSteady] = await measure([agentPid, helper], STEADY_SECONDS);
+    const [agentSteady] = await measure([agentPid], STEADY_SECONDS);
     const steadySent = await steady;
     await sleep(2000);
     const m1 = lab.metrics(a, 9464);
@@ -142,39 +140,37 @@ async function main(): Promise<void> {
     const stormFrames = frames.filter((_, i) => i % 2 === 0);
     const stormCount = STORM_SECONDS * STORM_RATE;
     const storm = sendAsync(lab, p, 'eth0', stormFrames, stormCount, STORM_RATE);
-    const [agentStorm, helperStorm] = await measure([agentPid, helper], STORM_SECONDS);
+    const [agentStorm] = await measure([agentPid], STORM_SECONDS);
     const stormSent = await storm;
     await sleep(5000);
     const m2 = lab.metrics(a, 9464);
     const captured2 = metricSum(m2, 'neighwatch_agent_frames_captured_total') - captured1;
+    const pcapReceived2 = metricSum(m2, 'neighwatch_agent_pcap_received_total') - metricSum(m1, 'neighwatch_agent_pcap_received_total');
+    const pcapDropped2 = metricSum(m2, 'neighwatch_agent_pcap_dropped_total') - metricSum(m1, 'neighwatch_agent_pcap_dropped_total');
     const alive = agent.child.exitCode === null;
     const after = sample(agentPid);
 
     const row = (what: string, x: { cpuPercent: number; systemPercent?: number; rssMiB: number; pssMiB: number }) =>
       `| ${what} | ${x.cpuPercent.toFixed(2)} %${x.systemPercent === undefined ? '' : ` (kernel ${x.systemPercent.toFixed(2)} %)`} | ${x.rssMiB.toFixed(1)} MiB | ${x.pssMiB.toFixed(1)} MiB |`;
     const lines = [
-      `steady: ${steadySent.sent} frames sent in ${steadySent.seconds.toFixed(1)} s (${steadySent.failed} send failures); captured ${captured1} (background NDP included)`,
+      `steady: ${steadySent.sent} frames sent in ${steadySent.seconds.toFixed(1)} s (${steadySent.failed} send failures); captured ${captured1} (background NDP included); libpcap dropped ${metricSum(m1, 'neighwatch_agent_pcap_dropped_total')}`,
       '',
       '| idle (10 s) | CPU (of one core) | peak RSS | peak PSS |',
       '|---|---|---|---|',
       row('agent', agentIdle),
-      row('capture helper', helperIdle),
       '',
       '| 1,000 frames/s | CPU (of one core) | peak RSS | peak PSS |',
       '|---|---|---|---|',
       row('agent', agentSteady),
-      row('capture helper', helperSteady),
-      row('agent + helper', { cpuPercent: agentSteady.cpuPercent + helperSteady.cpuPercent, rssMiB: agentSteady.rssMiB + helperSteady.rssMiB, pssMiB: agentSteady.pssMiB + helperSteady.pssMiB }),
       '',
       `storm: ${stormSent.sent} frames offered in ${stormSent.seconds.toFixed(1)} s = ${(stormSent.sent / stormSent.seconds).toFixed(0)} frames/s (${stormSent.failed} send failures)`,
-      `captured ${captured2} (${((captured2 / stormSent.sent) * 100).toFixed(1)} %); not captured (kernel ring drops, invisible to libpcap via cap): ${stormSent.sent - stormSent.failed - captured2}`,
-      `capture_overflow_total ${metricSum(m2, 'neighwatch_agent_capture_overflow_total')}, spool_dropped_total ${metricSum(m2, 'neighwatch_agent_spool_dropped_total')}, observations spooled ${metricSum(m2, 'neighwatch_agent_observations_spooled_total')}, acked ${metricSum(m2, 'neighwatch_agent_observations_acked_total')}, collector received ${collector.received.observations.length}`,
+      `captured ${captured2} (${((captured2 / stormSent.sent) * 100).toFixed(1)} %); not captured: ${stormSent.sent - stormSent.failed - captured2}; libpcap says: received ${pcapReceived2}, dropped ${pcapDropped2} (ring full), ifdropped ${metricSum(m2, 'neighwatch_agent_pcap_ifdropped_total') - metricSum(m1, 'neighwatch_agent_pcap_ifdropped_total')}`,
+      `spool_dropped_total ${metricSum(m2, 'neighwatch_agent_spool_dropped_total')}, observations spooled ${metricSum(m2, 'neighwatch_agent_observations_spooled_total')}, acked ${metricSum(m2, 'neighwatch_agent_observations_acked_total')}, collector received ${collector.received.observations.length}`,
       `agent alive after the storm: ${alive}; RSS after: ${(after.rssKiB / 1024).toFixed(1)} MiB`,
       '',
       `| ${STORM_RATE.toLocaleString('en')} frames/s offered | CPU (of one core) | peak RSS | peak PSS |`,
       '|---|---|---|---|',
       row('agent', agentStorm),
-      row('capture helper', helperStorm),
     ];
     process.stdout.write(lines.join('\n') + '\n');
     agent.child.kill('SIGTERM');

@@ -41,6 +41,9 @@ if [[ ! -f $stamp || package-lock.json -nt $stamp || package.json -nt $stamp ]];
   if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
   touch "$stamp"
 fi
+# cap 0.2.1 patched for the agent (no abort on a vanished interface, snap length, stats):
+# npm's postinstall does it; this covers a node_modules installed before the patch existed.
+node tools/patch-cap.mjs
 
 # Generated code (proto types, Prisma client) and the bundled binaries.
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false

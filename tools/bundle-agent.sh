@@ -27,7 +27,7 @@ output=${1:-"$root/dist/${name}.tar.gz"}
 case $output in /*) ;; *) output="$root/$output" ;; esac
 
 node tools/build.mjs agent
-[[ -f node_modules/cap/build/Release/cap.node ]] || { echo "bundle-agent: node_modules/cap has no built addon: run npm ci (needs libpcap-dev)" >&2; exit 1; }
+node tools/patch-cap.mjs --check || { echo "bundle-agent: node_modules/cap is not the patched, built cap: run npm ci (needs libpcap-dev)" >&2; exit 1; }
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -56,7 +56,7 @@ metricsListen: "off"    # e.g. 127.0.0.1:9464
 YAML
 
 # The packages the bundle imports (bare specifiers left external by esbuild), plus cap
-# (loaded by the capture helper), and everything they depend on at run time.
+# (loaded by the agent), and everything they depend on at run time.
 node --input-type=module - "$dest/node_modules" <<'JS'
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

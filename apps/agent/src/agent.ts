@@ -1,9 +1,10 @@
 /**
  * The agent's pipeline, wired:
  *
- *   capture helper ─frame→ decode (libs/packet) → classify → direction → encode
+ *   libpcap (cap) ─frame→ decode (libs/packet) → classify → direction → encode
  *     → spool (disk) ─batch→ shipper (gRPC stream) ─Ack→ spool frees segments
  *   interface scan → captures to open/close, local addresses, Inventory on change
+ *     (also run at once when a capture fails: its interface went down or away)
  *   neighbor table → NeighborSnapshot deltas
  *
  * The frame callback runs synchronously from decode to spool append: nothing of the frame
@@ -57,6 +58,8 @@ export class Agent {
   private flushTimer: NodeJS.Timeout | undefined;
   private timers: NodeJS.Timeout[] = [];
   private scanning = false;
+  /** A scan was asked for while one ran: run another when it ends. */
+  private rescan = false;
   private stopping = false;
   private readonly fingerprint = Buffer.alloc(8);
   private readonly nodeName: string;
@@ -73,16 +76,10 @@ export class Agent {
     this.spool = Spool.open({ dir: config.spoolDir, maxBytes: config.spoolMaxBytes, syncIntervalMs: config.spoolSyncInterval, log: log.child({ component: 'spool' }) });
     this.capture = new CaptureManager({
       bufferSize: config.captureBufferSize,
+      snaplen: config.snaplen,
       log: log.child({ component: 'capture' }),
       onFrame: (iface, linkType, bytes, wireLength, timeUs) => this.onFrame(iface, linkType, bytes, wireLength, timeUs),
-      onOverflow: (n) => {
-        this.metrics.captureOverflow += n;
-        if (this.errorLogLimit.take('overflow') !== undefined) log.warn('capture: the agent fell behind, frames dropped', { dropped: n, total: this.metrics.captureOverflow });
-      },
-      onHelperExit: () => {
-        this.metrics.helperRestarts++;
-        void this.scan();
-      },
+      onCaptureError: () => void this.scan(),
     });
     this.shipper = new Shipper(
       shipperSettings(config, resolveToken(config)),
@@ -179,8 +176,13 @@ export class Agent {
   // ---- node state ------------------------------------------------------------------------
 
   private async scan(): Promise<void> {
-    if (this.scanning || this.stopping) return;
+    if (this.stopping) return;
+    if (this.scanning) {
+      this.rescan = true;
+      return;
+    }
     this.scanning = true;
+    this.rescan = false;
     try {
       const interfaces = await readInterfaces();
       if (this.stopping) return;
@@ -195,7 +197,6 @@ export class Agent {
         if (!wanted.includes(name) && this.errorLogLimit.take(`missing/${name}`) !== undefined) this.log.warn('configured interface is missing or down; waiting for it', { interface: name });
       }
       this.capture.setInterfaces(wanted);
-      this.capture.retryFailed();
       this.metrics.capturing = [...this.capture.opened.keys()];
       const signature = inventoryKey(interfaces);
       if (signature !== this.inventorySignature) {
@@ -207,6 +208,7 @@ export class Agent {
       this.log.warn('cannot read interfaces (is iproute2 installed?)', { error });
     } finally {
       this.scanning = false;
+      if (this.rescan) void this.scan();
     }
   }
 
@@ -250,6 +252,8 @@ export class Agent {
     m.spoolDropped = this.spool.dropped;
     m.spoolSegments = this.spool.segmentCount;
     m.capturing = [...this.capture.opened.keys()];
+    m.pcapStats = this.capture.stats();
+    m.captureErrors = this.capture.errors;
     return m.render();
   }
 
@@ -281,7 +285,7 @@ export class Agent {
     this.stopping = true;
     const started = Date.now();
     for (const t of this.timers) clearInterval(t);
-    await this.capture.stop();
+    this.capture.stop();
     this.flush();
     await this.shipper.stop(Math.max(0, SHUTDOWN_FLUSH_MS - (Date.now() - started)));
     this.spool.close();

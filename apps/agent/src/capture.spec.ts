@@ -1,119 +1,180 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '@neighwatch/config';
-import { CAPTURE_FILTER, CaptureManager } from './capture';
+import { CAPTURE_FILTER, CAPTURE_SNAPLEN, CaptureManager, type CapHandle, type CapModule, type PcapStats } from './capture';
 
-// A scripted stand-in for cap: like the real one, it reuses ONE buffer for every packet
-// and overwrites it right after each callback, so a helper that kept a reference instead
-// of copying would deliver garbage.
-const FAKE_CAP = `
-const { EventEmitter } = require('node:events');
-class Cap extends EventEmitter {
-  open(device, filter, bufSize, buffer) {
+/**
+ * A scripted stand-in for the patched cap: like the real one it copies each frame into the
+ * ONE buffer given to open() and emits 'packet' synchronously, then the buffer is reused.
+ */
+class FakeCap extends EventEmitter implements CapHandle {
+  static all: FakeCap[] = [];
+  device = '';
+  filter = '';
+  bufSize = 0;
+  buffer = Buffer.alloc(0);
+  closed = false;
+  counters: PcapStats = { received: 0, dropped: 0, ifdropped: 0 };
+
+  constructor() {
+    super();
+    FakeCap.all.push(this);
+  }
+
+  open(device: string, filter: string, bufSize: number, buffer: Buffer): string {
+    Object.assign(this, { device, filter, bufSize, buffer });
     if (device === 'down0') throw new Error('down0: That device is not up');
-    if (device === 'crash0') setTimeout(() => process.abort(), 50);
-    require('node:fs').appendFileSync(process.env.FAKE_CAP_LOG, JSON.stringify({ device, filter, bufSize }) + '\\n');
-    this.timer = setTimeout(() => {
-      for (let i = 0; i < 300; i++) {
-        const frame = Buffer.alloc(60 + (i % 40), i & 0xff);
-        frame.write(device.padEnd(6, '_').slice(0, 6), 0, 'latin1');
-        frame.copy(buffer);
-        this.emit('packet', frame.length, false);
-        buffer.fill(0xee);
-      }
-    }, 20);
     return device === 'wifi0' ? 'IEEE802_11_RADIO' : 'ETHERNET';
   }
-  close() { clearTimeout(this.timer); }
-}
-module.exports = { Cap };
-`;
 
-let dir: string;
-let manager: CaptureManager | undefined;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'nw-capture-'));
-  writeFileSync(join(dir, 'cap.cjs'), FAKE_CAP);
-  process.env.FAKE_CAP_LOG = join(dir, 'opened.log');
-});
-afterEach(async () => {
-  await manager?.stop();
-  manager = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
+  /** Delivers a frame the way cap does: copy into the shared buffer, emit, buffer reused. */
+  deliver(frame: Buffer): void {
+    const n = Math.min(frame.length, this.buffer.length);
+    frame.copy(this.buffer, 0, 0, n);
+    this.counters.received++;
+    this.emit('packet', n, false, frame.length);
+    this.buffer.fill(0xee);
+  }
 
-function start(extra: { onHelperExit?: () => void } = {}) {
-  const frames: { iface: string; bytes: Buffer; wireLength: number; timeUs: number }[] = [];
-  const logs: string[] = [];
-  const log = createLogger({ stream: { write: (t: string) => logs.push(t) }, format: 'json', level: 'debug' });
-  manager = new CaptureManager({
-    bufferSize: 1 << 20,
-    log,
-    capModulePath: join(dir, 'cap.cjs'),
-    onFrame: (iface, _linkType, bytes, wireLength, timeUs) => frames.push({ iface, bytes: Buffer.from(bytes), wireLength, timeUs }),
-    onOverflow: () => undefined,
-    onHelperExit: extra.onHelperExit ?? (() => undefined),
-  });
-  return { manager, frames, logs };
-}
+  close(): boolean {
+    const was = !this.closed;
+    this.closed = true;
+    return was;
+  }
 
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
+  stats(): PcapStats {
+    if (this.closed) throw new Error('Not currently capturing/open');
+    return { ...this.counters };
+  }
+
+  static of(device: string): FakeCap {
+    return FakeCap.all.findLast((c) => c.device === device)!;
   }
 }
 
-describe('CaptureManager and its helper process', () => {
-  it('delivers every frame intact, copied before the buffer is reused, with the kernel filter', async () => {
+function start(snaplen = 256) {
+  FakeCap.all = [];
+  const frames: { iface: string; bytes: Buffer; wireLength: number; timeUs: number }[] = [];
+  const errors: string[] = [];
+  const logs: Record<string, unknown>[] = [];
+  const log = createLogger({ stream: { write: (t: string) => logs.push(JSON.parse(t) as Record<string, unknown>) }, format: 'json', level: 'debug' });
+  const manager = new CaptureManager({
+    bufferSize: 1 << 20,
+    snaplen,
+    log,
+    cap: { Cap: FakeCap } as unknown as CapModule,
+    onFrame: (iface, _linkType, bytes, wireLength, timeUs) => frames.push({ iface, bytes: Buffer.from(bytes), wireLength, timeUs }),
+    onCaptureError: (iface) => errors.push(iface),
+  });
+  return { manager, frames, errors, logs };
+}
+
+const frame = (tag: string, length: number) => {
+  const bytes = Buffer.alloc(length, length & 0xff);
+  bytes.write(tag, 0, 'latin1');
+  return bytes;
+};
+
+describe('CaptureManager', () => {
+  it('opens each interface with the kernel filter and a snapshot-length buffer, and hands over every frame intact', () => {
     const { manager, frames } = start();
     manager.setInterfaces(['eth0', 'eth1']);
-    await until(() => frames.length === 600);
-    for (const iface of ['eth0', 'eth1']) {
-      const mine = frames.filter((f) => f.iface === iface);
-      expect(mine).toHaveLength(300);
-      mine.forEach((f, i) => {
-        expect(f.bytes.length).toBe(60 + (i % 40));
-        expect(f.wireLength).toBe(f.bytes.length);
-        expect(f.bytes.toString('latin1', 0, 6)).toBe(iface.padEnd(6, '_'));
-        expect(f.bytes[f.bytes.length - 1]).toBe(i & 0xff);
-        expect(Math.abs(f.timeUs - Date.now() * 1000)).toBeLessThan(10e6);
-      });
+    const eth0 = FakeCap.of('eth0');
+    expect(eth0).toMatchObject({ filter: CAPTURE_FILTER, bufSize: 1 << 20 });
+    expect(eth0.buffer.length).toBe(CAPTURE_SNAPLEN);
+    for (let i = 0; i < 100; i++) {
+      FakeCap.of('eth0').deliver(frame('eth0', 60 + i));
+      FakeCap.of('eth1').deliver(frame('eth1', 160 - i));
     }
+    expect(frames).toHaveLength(200);
+    const eth0Frames = frames.filter((f) => f.iface === 'eth0');
+    eth0Frames.forEach((f, i) => {
+      expect(f.bytes.length).toBe(60 + i);
+      expect(f.bytes.toString('latin1', 0, 4)).toBe('eth0');
+      expect(f.bytes[f.bytes.length - 1]).toBe((60 + i) & 0xff);
+      expect(f.wireLength).toBe(60 + i);
+      expect(Math.abs(f.timeUs - Date.now() * 1000)).toBeLessThan(10e6);
+    });
     expect(manager.opened.get('eth0')).toBe(1);
-    const { readFileSync } = await import('node:fs');
-    const opened = readFileSync(join(dir, 'opened.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(opened[0]).toEqual({ device: 'eth0', filter: CAPTURE_FILTER, bufSize: 1 << 20 });
   });
 
-  it('reports interfaces that cannot be opened and skips unsupported link types', async () => {
+  it('captures at least the configured snaplen and reports the wire length of a cut frame', () => {
+    const { manager, frames } = start(4000);
+    manager.setInterfaces(['eth0']);
+    expect(FakeCap.of('eth0').buffer.length).toBe(4000);
+    FakeCap.of('eth0').deliver(frame('jumbo', 9000));
+    expect(frames[0].bytes.length).toBe(4000);
+    expect(frames[0].wireLength).toBe(9000);
+  });
+
+  it('reports interfaces that cannot be opened, skips unsupported link types, and retries on the next call', () => {
     const { manager, logs } = start();
     manager.setInterfaces(['down0', 'wifi0', 'eth0']);
-    await until(() => manager.opened.has('eth0') && manager.failed.has('down0'));
     expect(manager.failed.get('down0')).toMatch(/not up/);
-    expect(manager.opened.has('wifi0')).toBe(false);
-    expect(logs.some((l) => l.includes('unsupported link type'))).toBe(true);
-  });
-
-  it('restarts the helper when it dies and reopens the interfaces still wanted', async () => {
-    let exits = 0;
-    const { manager, frames } = start({ onHelperExit: () => exits++ });
-    manager.setInterfaces(['eth0', 'crash0']);
-    await until(() => manager.helperRestarts >= 1);
-    // The agent re-reads the interfaces on exit; crash0 is gone now.
+    expect([...manager.opened.keys()]).toEqual(['eth0']);
+    expect(FakeCap.of('wifi0').closed).toBe(true);
+    expect(FakeCap.of('down0').closed).toBe(true);
+    expect(logs.filter((l) => l.msg === 'capture: unsupported link type, not capturing')).toHaveLength(1);
+    const opens = FakeCap.all.length;
+    manager.setInterfaces(['down0', 'wifi0', 'eth0']);
+    expect(FakeCap.all.length).toBe(opens + 2);
+    // Logged once per reason, not on every retry.
+    expect(logs.filter((l) => l.msg === 'capture could not start; retrying on the next interface scan')).toHaveLength(1);
     manager.setInterfaces(['eth0']);
-    await until(() => exits >= 1 && manager.opened.has('eth0') && frames.filter((f) => f.iface === 'eth0').length >= 600);
+    expect(manager.failed.size).toBe(0);
   });
 
-  it('closes captures no longer wanted', async () => {
+  it('closes a capture whose interface went away, says so, keeps the others, and reopens it when asked', () => {
+    const { manager, frames, errors, logs } = start();
+    manager.setInterfaces(['eth0', 'tap0']);
+    const tap0 = FakeCap.of('tap0');
+    tap0.deliver(frame('tap0', 60));
+    tap0.emit('error', new Error('Network is down'));
+    expect(tap0.closed).toBe(true);
+    expect(errors).toEqual(['tap0']);
+    expect(manager.errors.get('tap0')).toBe(1);
+    expect([...manager.opened.keys()]).toEqual(['eth0']);
+    expect(logs.find((l) => l.msg === 'capture failed: the interface went down or away; re-reading interfaces')).toMatchObject({ interface: 'tap0', error: 'Network is down' });
+    FakeCap.of('eth0').deliver(frame('eth0', 60));
+    expect(frames.map((f) => f.iface)).toEqual(['tap0', 'eth0']);
+
+    manager.setInterfaces(['eth0', 'tap0']);
+    expect(FakeCap.of('tap0')).not.toBe(tap0);
+    FakeCap.of('tap0').deliver(frame('tap0', 61));
+    expect(frames.at(-1)).toMatchObject({ iface: 'tap0', wireLength: 61 });
+  });
+
+  it('closes captures no longer wanted and keeps pcap counters growing across reopenings', () => {
     const { manager } = start();
     manager.setInterfaces(['eth0', 'eth1']);
-    await until(() => manager.opened.size === 2);
+    FakeCap.of('eth0').counters = { received: 10, dropped: 3, ifdropped: 1 };
+    FakeCap.of('eth1').counters = { received: 5, dropped: 0, ifdropped: 0 };
     manager.setInterfaces(['eth1']);
-    await until(() => !manager.opened.has('eth0'));
+    expect(FakeCap.of('eth0').closed).toBe(true);
     expect([...manager.opened.keys()]).toEqual(['eth1']);
+    manager.setInterfaces(['eth0', 'eth1']);
+    FakeCap.of('eth0').counters = { received: 4, dropped: 1, ifdropped: 0 };
+    expect(Object.fromEntries(manager.stats())).toEqual({
+      eth0: { received: 14, dropped: 4, ifdropped: 1 },
+      eth1: { received: 5, dropped: 0, ifdropped: 0 },
+    });
+    manager.stop();
+    expect(FakeCap.all.every((c) => c.closed)).toBe(true);
+    expect(manager.stats().get('eth0')).toEqual({ received: 14, dropped: 4, ifdropped: 1 });
+  });
+
+  it('refuses an unpatched cap', () => {
+    class Unpatched {}
+    expect(
+      () =>
+        new CaptureManager({
+          bufferSize: 1 << 20,
+          snaplen: 256,
+          log: createLogger({ stream: { write: () => undefined }, format: 'json', level: 'error' }),
+          cap: { Cap: Unpatched } as unknown as CapModule,
+          onFrame: () => undefined,
+          onCaptureError: () => undefined,
+        }),
+    ).toThrow(/tools\/patch-cap\.mjs/);
   });
 });

@@ -1,13 +1,23 @@
 /**
- * Capture: keeps the set of captured interfaces in the capture helper process (see
- * capture-helper.ts for why it is a separate process), restarts the helper when it dies,
- * and hands every frame to `onFrame` synchronously as it is parsed from the pipe.
+ * Capture: one libpcap handle per interface, in the agent's own process, through npm
+ * `cap` 0.2.1 as patched by tools/patch-cap.mjs (installed by `npm ci`'s postinstall):
+ *
+ * - When a captured interface goes down or is deleted, the kernel raises an error on the
+ *   packet socket; the patched cap stops that handle and emits 'error' (unpatched it
+ *   aborts the process). The handle is closed here and `onCaptureError` tells the agent,
+ *   which re-reads the interfaces: those still there and up are opened again, the others
+ *   are let go. The other handles are not touched.
+ * - The snapshot length is the length of the buffer given to `open()`, so the kernel ring
+ *   holds thousands of frames instead of 128 (8 MiB at 64 KiB per slot).
+ * - `stats()` gives libpcap's received/dropped/ifdropped counters per handle.
+ *
+ * cap copies each frame into the handle's one buffer and emits 'packet' synchronously;
+ * `onFrame` gets a view of that buffer that is only valid during the call (the agent
+ * encodes what it keeps into the spool before returning).
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createRequire } from 'node:module';
-import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '@neighwatch/config';
-import { captureHelperMain, HELPER_FRAME, HELPER_FRAME_HEADER, HELPER_STATUS, type HelperStatus } from './capture-helper';
+import { nowMicros } from './clock';
 
 /**
  * The kernel-side filter: ARP, and the five NDP messages (ICMPv6 types 133–137), untagged
@@ -21,171 +31,166 @@ import { captureHelperMain, HELPER_FRAME, HELPER_FRAME_HEADER, HELPER_STATUS, ty
 const NDP = 'icmp6 and ip6[40] >= 133 and ip6[40] <= 137';
 export const CAPTURE_FILTER = `arp or (${NDP}) or (vlan and (arp or (${NDP})))`;
 
-/** Longest a frame waits in the helper before it is written to the agent. */
-const HELPER_COALESCE_MS = 5;
+/**
+ * Snapshot length unless `snaplen` asks for more: a full 1500-byte payload behind an
+ * Ethernet header and two VLAN tags (802.1ad), so every NDP option of a standard-MTU
+ * link is captured.
+ */
+export const CAPTURE_SNAPLEN = 14 + 8 + 1500;
 
 /** pcap link types by cap's names. */
 const LINK_TYPES: Record<string, number> = { ETHERNET: 1, LINKTYPE_LINUX_SLL: 113 };
 
+export interface PcapStats {
+  received: number;
+  dropped: number;
+  ifdropped: number;
+}
+
+/** The part of the patched cap's `Cap` the agent uses. */
+export interface CapHandle {
+  open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
+  close(): boolean;
+  stats(): PcapStats;
+  on(event: 'packet', listener: (nbytes: number, truncated: boolean, wireLength: number) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+export interface CapModule {
+  Cap: new () => CapHandle;
+}
+
 export interface CaptureOptions {
   bufferSize: number;
+  /** Snapshot length (bytes of each frame libpcap copies); at least CAPTURE_SNAPLEN is used. */
+  snaplen: number;
   log: Logger;
   /** Called synchronously for every frame; `bytes` is only valid during the call. */
   onFrame(iface: string, linkType: number, bytes: Buffer, wireLength: number, timeUs: number): void;
-  /** The helper dropped frames because the agent did not read them fast enough. */
-  onOverflow(count: number): void;
-  /** The helper died (an interface went down or away): the caller re-reads interfaces. */
-  onHelperExit(): void;
-  /** Most bytes the helper queues for the agent before it drops frames. */
-  maxQueuedBytes?: number;
-  /** The module the helper loads as `cap` (tests substitute a scripted one). */
-  capModulePath?: string;
+  /** A handle failed (its interface went down or away) and was closed: re-read interfaces. */
+  onCaptureError(iface: string, error: Error): void;
+  /** The cap module (tests substitute a scripted one); default: the patched npm `cap`. */
+  cap?: CapModule;
 }
 
 interface Opened {
-  name: string;
+  handle: CapHandle;
   linkType: number;
+  /** Referenced for the handle's life: cap keeps only a raw pointer to it. */
+  buffer: Buffer;
 }
 
 export class CaptureManager {
-  private child: ChildProcessByStdio<Writable, Readable, Readable> | undefined;
-  private wanted: string[] = [];
-  private readonly byId = new Map<number, Opened>();
-  /** Interfaces the helper reported open (name → link type). */
+  private readonly cap: CapModule;
+  private readonly handles = new Map<string, Opened>();
+  /** Interfaces captured on (name → link type). */
   readonly opened = new Map<string, number>();
   /** Interfaces that failed to open, with the reason (retried on the next `setInterfaces`). */
   readonly failed = new Map<string, string>();
-  private remainder: Buffer | undefined;
-  private stopping = false;
-  private restartDelay = 100;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private exited: Promise<void> | undefined;
-  helperRestarts = 0;
+  /** Handles lost to an error, per interface (the interface went down or away). */
+  readonly errors = new Map<string, number>();
+  /** pcap counters of handles already closed, per interface, so the totals only grow. */
+  private readonly closedStats = new Map<string, PcapStats>();
+  private readonly snaplen: number;
+  private stopped = false;
 
-  constructor(private readonly options: CaptureOptions) {}
+  constructor(private readonly options: CaptureOptions) {
+    this.cap = options.cap ?? (createRequire(import.meta.url)('cap') as CapModule);
+    if (typeof this.cap.Cap.prototype.stats !== 'function') {
+      throw new Error('the npm package cap is not patched (no stats()): run `node tools/patch-cap.mjs` (npm ci does it)');
+    }
+    this.snaplen = Math.max(CAPTURE_SNAPLEN, options.snaplen);
+  }
 
-  /** The interfaces to capture on; starts the helper if needed. */
-  setInterfaces(names: string[]): void {
-    this.wanted = [...names].sort();
-    for (const name of [...this.failed.keys()]) if (!this.wanted.includes(name)) this.failed.delete(name);
-    if (this.wanted.length === 0 && !this.child) return;
-    if (!this.child) {
-      if (!this.restartTimer) this.start();
+  /** Captures on exactly these interfaces: opens the new ones (and those that failed before), closes the rest. */
+  setInterfaces(names: readonly string[]): void {
+    if (this.stopped) return;
+    const wanted = new Set(names);
+    for (const name of [...this.handles.keys()]) {
+      if (!wanted.has(name)) {
+        this.close(name);
+        this.options.log.info('capture stopped', { interface: name });
+      }
+    }
+    for (const name of [...this.failed.keys()]) if (!wanted.has(name)) this.failed.delete(name);
+    for (const name of names) if (!this.handles.has(name)) this.open(name);
+  }
+
+  private open(name: string): void {
+    const { log } = this.options;
+    const handle = new this.cap.Cap();
+    const buffer = Buffer.alloc(this.snaplen);
+    let linkTypeName: string;
+    try {
+      linkTypeName = handle.open(name, CAPTURE_FILTER, this.options.bufferSize, buffer);
+    } catch (error) {
+      handle.close();
+      const message = (error as Error).message;
+      if (this.failed.get(name) !== message) log.warn('capture could not start; retrying on the next interface scan', { interface: name, error: message });
+      this.failed.set(name, message);
       return;
     }
-    this.send();
-  }
-
-  /** Asks the helper to retry interfaces that failed to open (it opens every wanted name it does not hold). */
-  retryFailed(): void {
-    if (this.failed.size === 0 || !this.child) return;
-    this.send();
-  }
-
-  private send(): void {
-    const set = this.wanted.map((name) => ({ name, filter: CAPTURE_FILTER, bufferSize: this.options.bufferSize }));
-    this.child?.stdin.write(JSON.stringify({ set }) + '\n');
-  }
-
-  private start(): void {
-    const { log } = this.options;
-    const capPath = this.options.capModulePath ?? createRequire(import.meta.url).resolve('cap');
-    const source = `(${captureHelperMain.toString()})(require, ${JSON.stringify(capPath)}, ${this.options.maxQueuedBytes ?? 16 * 2 ** 20}, ${HELPER_COALESCE_MS})`;
-    // A small heap: the helper only copies frames into a pipe.
-    const child = spawn(process.execPath, ['--max-old-space-size=32', '--max-semi-space-size=1', '-e', source], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child = child;
-    this.remainder = undefined;
-    this.byId.clear();
-    this.opened.clear();
-    child.stdout.on('data', (chunk: Buffer) => this.parse(chunk));
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => {
-      for (const line of text.split('\n')) {
-        // libpcap's "no IPv4 address assigned" warning is harmless for ARP/NDP capture.
-        if (line.trim() && !/no IPv4 address assigned/.test(line)) log.warn('capture helper', { output: line.trim() });
-      }
+    const linkType = LINK_TYPES[linkTypeName];
+    if (linkType === undefined) {
+      handle.close();
+      if (this.failed.get(name) !== `link type ${linkTypeName}`) log.warn('capture: unsupported link type, not capturing', { interface: name, linkType: linkTypeName });
+      this.failed.set(name, `link type ${linkTypeName}`);
+      return;
+    }
+    const onFrame = this.options.onFrame;
+    handle.on('packet', (nbytes, _truncated, wireLength) => {
+      // A view of the reused buffer, valid during this call only.
+      onFrame(name, linkType, buffer.subarray(0, nbytes), wireLength ?? nbytes, nowMicros());
     });
-    child.stdin.on('error', () => undefined);
-    this.exited = new Promise((resolve) =>
-      child.on('exit', (code, signal) => {
-        resolve();
-        if (this.child !== child) return;
-        this.child = undefined;
-        this.opened.clear();
-        if (this.stopping) return;
-        this.helperRestarts++;
-        log.warn('capture helper stopped; restarting it (an interface went down or away?)', { code, signal, delayMs: this.restartDelay });
-        this.restartTimer = setTimeout(() => {
-          this.restartTimer = undefined;
-          this.options.onHelperExit();
-          if (!this.child && !this.stopping) this.start();
-        }, this.restartDelay);
-        this.restartDelay = Math.min(this.restartDelay * 2, 5000);
-      }),
-    );
-    child.on('error', (error) => log.error('capture helper could not start', { error }));
-    this.send();
+    handle.on('error', (error) => {
+      if (this.handles.get(name)?.handle !== handle) return;
+      this.close(name);
+      this.errors.set(name, (this.errors.get(name) ?? 0) + 1);
+      log.warn('capture failed: the interface went down or away; re-reading interfaces', { interface: name, error: error.message });
+      this.options.onCaptureError(name, error);
+    });
+    this.handles.set(name, { handle, linkType, buffer });
+    this.opened.set(name, linkType);
+    this.failed.delete(name);
+    log.info('capture started', { interface: name, linkType: linkTypeName, snaplen: this.snaplen });
   }
 
-  private parse(chunk: Buffer): void {
-    let buf = chunk;
-    if (this.remainder) {
-      buf = Buffer.concat([this.remainder, chunk]);
-      this.remainder = undefined;
-    }
-    let at = 0;
-    while (buf.length - at >= 5) {
-      const length = buf.readUInt32LE(at);
-      if (buf.length - at - 4 < length) break;
-      const kind = buf[at + 4];
-      if (kind === HELPER_FRAME) {
-        const id = buf.readUInt16LE(at + 5);
-        const wireLength = buf.readUInt32LE(at + 7);
-        const timeUs = buf.readDoubleLE(at + 11);
-        const opened = this.byId.get(id);
-        if (opened) this.options.onFrame(opened.name, opened.linkType, buf.subarray(at + 4 + HELPER_FRAME_HEADER, at + 4 + length), wireLength, timeUs);
-      } else if (kind === HELPER_STATUS) {
-        this.status(JSON.parse(buf.toString('utf8', at + 5, at + 4 + length)) as HelperStatus);
-      }
-      at += 4 + length;
-    }
-    if (at < buf.length) this.remainder = Buffer.from(buf.subarray(at));
+  private close(name: string): void {
+    const opened = this.handles.get(name);
+    if (!opened) return;
+    const stats = this.handleStats(opened.handle);
+    if (stats) this.closedStats.set(name, sumStats(this.closedStats.get(name), stats));
+    opened.handle.close();
+    this.handles.delete(name);
+    this.opened.delete(name);
   }
 
-  private status(status: HelperStatus): void {
-    const { log } = this.options;
-    if ('opened' in status) {
-      const linkType = LINK_TYPES[status.linkType];
-      if (linkType === undefined) {
-        log.warn('capture: unsupported link type, not capturing', { interface: status.opened, linkType: status.linkType });
-        return;
-      }
-      this.byId.set(status.id, { name: status.opened, linkType });
-      this.opened.set(status.opened, linkType);
-      this.failed.delete(status.opened);
-      this.restartDelay = 100;
-      log.info('capture started', { interface: status.opened, linkType: status.linkType });
-    } else if ('failed' in status) {
-      if (this.failed.get(status.failed) !== status.error) log.warn('capture could not start; retrying on the next interface scan', { interface: status.failed, error: status.error });
-      this.failed.set(status.failed, status.error);
-    } else if ('closed' in status) {
-      for (const [id, o] of this.byId) if (o.name === status.closed) this.byId.delete(id);
-      this.opened.delete(status.closed);
-      log.info('capture stopped', { interface: status.closed });
-    } else if ('overflow' in status) {
-      this.options.onOverflow(status.overflow);
+  private handleStats(handle: CapHandle): PcapStats | undefined {
+    try {
+      return handle.stats();
+    } catch {
+      // The socket is gone (interface deleted): what it counted last is lost.
+      return undefined;
     }
   }
 
-  /** Stops the helper (closing every handle) and waits for it to exit. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    const child = this.child;
-    if (!child) return;
-    child.stdin.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-    await this.exited;
-    clearTimeout(timer);
+  /** libpcap's counters per interface ever captured on: closed handles' totals plus the open one's. */
+  stats(): Map<string, PcapStats> {
+    const out = new Map<string, PcapStats>(this.closedStats);
+    for (const [name, opened] of this.handles) {
+      const current = this.handleStats(opened.handle);
+      if (current) out.set(name, sumStats(out.get(name), current));
+    }
+    return out;
   }
+
+  /** Closes every handle; frames in the kernel ring are not read any more. */
+  stop(): void {
+    this.stopped = true;
+    for (const name of [...this.handles.keys()]) this.close(name);
+  }
+}
+
+function sumStats(a: PcapStats | undefined, b: PcapStats): PcapStats {
+  return a ? { received: a.received + b.received, dropped: a.dropped + b.dropped, ifdropped: a.ifdropped + b.ifdropped } : b;
 }

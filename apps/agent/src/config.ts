@@ -48,12 +48,17 @@ export const agentSchema = defineConfig({
   interfaceScanInterval: field.duration({ default: '3s', min: '100ms', max: '1m', doc: 'how often interfaces and addresses are re-read (new/removed interfaces, address changes)' }),
   reconnectMaxDelay: field.duration({ default: '30s', min: '100ms', doc: 'upper bound of the reconnect backoff (exponential with jitter)' }),
   metricsListen: field.string({ default: 'off', doc: 'host:port of the Prometheus text endpoint (/metrics), or off', validate: checkListen }),
-  snaplen: field.integer({ default: 256, min: 256, max: 65535, doc: 'bytes of each frame kept as evidence (at least 256)' }),
+  snaplen: field.integer({
+    default: 256,
+    min: 256,
+    max: 65535,
+    doc: 'bytes of each frame kept as evidence (at least 256). Capture itself takes 1522 bytes of each frame (every NDP option of a 1500-byte MTU), or snaplen when larger (read at start)',
+  }),
   captureBufferSize: field.size({
-    default: '8MiB',
+    default: '4MiB',
     min: '256KiB',
     max: '1GiB',
-    doc: 'libpcap buffer per interface. cap fixes the snap length at 65535, so on interfaces with offloads it holds size/64KiB frames (8MiB: 128) and takes twice the size in kernel memory',
+    doc: "libpcap's kernel ring per interface, mapped into the agent's memory (its RSS grows by about 1.3 times this per captured interface). Slots are sized by the capture length: 4MiB holds 2,622 frames",
   }),
   ...loggingFields(),
 });

@@ -2,15 +2,16 @@
  * Health as Prometheus text (format 0.0.4) on a local port: `GET /metrics`. Off unless
  * `metricsListen` is set.
  *
- * Drops inside libpcap's kernel ring are not visible from here: cap 0.2.1 binds no
- * `pcap_stats()`, and /proc/net/packet has no drop column. What is exported instead:
- * the frames the capture helper dropped because the agent fell behind
- * (`capture_overflow_total`), and each captured interface's kernel `rx_dropped` /
- * `tx_dropped` counters from /sys/class/net/<if>/statistics.
+ * Capture drops come from libpcap's pcap_stats() per interface (the patched cap's
+ * `stats()`): `pcap_dropped_total` counts frames lost because the kernel ring was full (the
+ * agent fell behind), `pcap_ifdropped_total` what the interface itself dropped. Each
+ * captured interface's kernel `rx_dropped` / `tx_dropped` counters from
+ * /sys/class/net/<if>/statistics are exported too.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from '@neighwatch/config';
+import type { PcapStats } from './capture';
 
 export class Metrics {
   readonly capturedByInterface = new Map<string, number>();
@@ -20,8 +21,6 @@ export class Metrics {
   sent = 0;
   acked = 0;
   rejected = 0;
-  captureOverflow = 0;
-  helperRestarts = 0;
   reconnects = 0;
   connected = false;
   /** Filled in by the agent at scrape time. */
@@ -30,6 +29,8 @@ export class Metrics {
   spoolDropped = 0;
   spoolSegments = 0;
   capturing: string[] = [];
+  pcapStats: ReadonlyMap<string, PcapStats> = new Map();
+  captureErrors: ReadonlyMap<string, number> = new Map();
 
   countFrame(iface: string): void {
     this.capturedByInterface.set(iface, (this.capturedByInterface.get(iface) ?? 0) + 1);
@@ -75,8 +76,13 @@ export class Metrics {
     metric('spool_bytes', 'gauge', 'Bytes of spool segments on disk.', [[{}, this.spoolBytes]]);
     metric('spool_segments', 'gauge', 'Spool segment files on disk.', [[{}, this.spoolSegments]]);
     metric('spool_unacknowledged', 'gauge', 'Observations on disk not yet acknowledged.', [[{}, this.spoolUnacknowledged]]);
-    metric('capture_overflow_total', 'counter', 'Frames the capture helper dropped because the agent fell behind.', [[{}, this.captureOverflow]]);
-    metric('capture_helper_restarts_total', 'counter', 'Restarts of the capture helper (an interface went down or away).', [[{}, this.helperRestarts]]);
+    const pcap = (key: keyof PcapStats) => [...this.pcapStats].map(([iface, s]): [Record<string, string>, number] => [{ interface: iface }, s[key]]);
+    metric('pcap_received_total', 'counter', 'Frames that passed the kernel filter, per interface (libpcap pcap_stats ps_recv, dropped ones included).', pcap('received'));
+    metric('pcap_dropped_total', 'counter', 'Frames lost because the capture ring was full: the agent fell behind (pcap_stats ps_drop).', pcap('dropped'));
+    metric('pcap_ifdropped_total', 'counter', 'Frames the interface or its driver dropped (pcap_stats ps_ifdrop).', pcap('ifdropped'));
+    metric('capture_errors_total', 'counter', 'Captures that failed and were closed because their interface went down or away.', [
+      ...[...this.captureErrors].map(([iface, n]): [Record<string, string>, number] => [{ interface: iface }, n]),
+    ]);
     metric('collector_connected', 'gauge', '1 while the stream to the collector is up (after its HelloReply).', [[{}, this.connected ? 1 : 0]]);
     metric('collector_reconnects_total', 'counter', 'Stream (re)connection attempts after the first.', [[{}, this.reconnects]]);
     const drops: [Record<string, string>, number][] = [];

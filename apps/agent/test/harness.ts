@@ -154,7 +154,7 @@ export class Lab {
     }
     for (const ns of this.namespaces.splice(0)) {
       try {
-        // Processes still inside (a capture helper) would keep the namespace's devices alive.
+        // Processes still inside (a probe, a sender) would keep the namespace's devices alive.
         for (const pid of sh(['ip', 'netns', 'pids', ns]).split('\n').filter(Boolean)) {
           try {
             process.kill(Number(pid), 'SIGKILL');
