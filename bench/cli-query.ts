@@ -3,10 +3,15 @@
  * days and 100,000 bindings, seeded through the store's own commit path
  * (bench/store-seed.ts), served by the real collector binary, queried by the real CLI
  * binary. Times are wall-clock of the whole `neighwatch` process (start-up included),
- * median of N runs; peak memory is the CLI process's maximum resident set size.
+ * median of N runs; peak memory is the CLI process's maximum resident set size. The CLI's
+ * code cache (dist/apps/cli/app.cjs.cache) is warm except in the "first run" case.
  *
  *   node tools/build.mjs cli && node tools/build.mjs collector
  *   npx tsx bench/cli-query.ts [runs=5] [occurrences=1000000] [bindings=100000]
+ *
+ * CLI_BEFORE=/path/to/an/earlier/entry.js also runs that build of the CLI (e.g. a copy of an
+ * earlier dist/apps/cli in a checkout of its own) alternately with this one, for a
+ * before/after comparison under the same load.
  *
  * The seeded database is kept in bench/out/ and reused when its parameters match.
  */
@@ -15,7 +20,8 @@ import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
-import { GrpcQueryApi, resolveConnection } from '../apps/cli/src/query/connection.ts';
+import { resolveConnection } from '../apps/cli/src/query/connection.ts';
+import { GrpcQueryApi } from '../apps/cli/src/query/grpc-api.ts';
 import { openStore } from '../libs/store/src/index.ts';
 import { seed } from './store-seed.ts';
 
@@ -72,11 +78,14 @@ interface Sample {
   bytes: number;
 }
 
+const ENTRY = join(ROOT, 'bin/neighwatch.js');
+const BEFORE = process.env.CLI_BEFORE || undefined;
+
 /** Runs the CLI under /usr/bin/time for wall time and peak RSS. */
-function run(args: string[]): Sample {
+function run(args: string[], entry = ENTRY): Sample {
   const file = join(OUT, 'cli-query.out');
   const connection = args[0] === '--version' ? [] : ['--collector', address, '--token', READ_TOKEN, '--timeout', '60s'];
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, join(ROOT, 'bin/neighwatch.js'), ...args, ...connection], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, entry, ...args, ...connection], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 1 << 30,
@@ -89,17 +98,21 @@ function run(args: string[]): Sample {
 }
 
 /** Wall time measured here (finer than /usr/bin/time's 10 ms). */
-function timed(args: string[]): Sample {
+function timed(args: string[], entry = ENTRY): Sample {
   const t0 = process.hrtime.bigint();
-  const s = run(args);
+  const s = run(args, entry);
   return { ...s, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const cases: [string, string[]][] = [
+const codeCache = join(ROOT, 'dist/apps/cli/app.cjs.cache');
+/** A case name, the CLI arguments, and what to do before each run. */
+const cases: [string, string[], (() => void)?][] = [
   ['neighwatch --version (process start-up only)', ['--version']],
   ['neighwatch mismatches (first page, 100 rows)', ['mismatches', '--state', 'all']],
+  // The first run after a build, before V8's code cache exists (it writes it).
+  ['neighwatch mismatches, first run after a build (no code cache yet)', ['mismatches', '--state', 'all'], () => rmSync(codeCache, { force: true })],
   ['neighwatch mismatches --format json (first page)', ['mismatches', '--state', 'all', '--format', 'json']],
   ['neighwatch bindings (first 1000 rows)', ['bindings']],
   [`neighwatch report (30 days) --format json`, ['report', '--since', SINCE, '--until', UNTIL, '--format', 'json']],
@@ -108,14 +121,28 @@ const cases: [string, string[]][] = [
 
 const rows: string[] = [];
 try {
-  for (const [name, args] of cases) {
+  for (const [name, args, before] of cases) {
     timed(args); // warm the collector's and the OS's caches once
-    const samples = Array.from({ length: RUNS }, () => timed(args));
+    if (BEFORE) timed(args, BEFORE);
+    const samples: Sample[] = [];
+    const earlier: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      // Alternate which build goes first, so both see the same load.
+      const order = i % 2 && BEFORE ? [BEFORE, ENTRY] : BEFORE ? [ENTRY, BEFORE] : [ENTRY];
+      for (const entry of order) {
+        before?.();
+        (entry === ENTRY ? samples : earlier).push(timed(args, entry));
+      }
+    }
     const ms = median(samples.map((s) => s.ms));
     const cpu = median(samples.map((s) => s.cpuMs));
     const rss = Math.max(...samples.map((s) => s.maxRssKb));
-    rows.push(`| ${name} | ${ms.toFixed(0)} ms | ${cpu.toFixed(0)} ms | ${(rss / 1024).toFixed(0)} MiB | ${samples[0].bytes} |`);
-    process.stderr.write(`${name}: ${ms.toFixed(0)} ms wall, ${cpu.toFixed(0)} ms CPU, ${(rss / 1024).toFixed(0)} MiB\n`);
+    const was = (xs: number[], unit = 'ms') => (earlier.length ? `${median(xs).toFixed(0)} ${unit} → ` : '');
+    rows.push(
+      `| ${name} | ${was(earlier.map((s) => s.ms))}${ms.toFixed(0)} ms | ${was(earlier.map((s) => s.cpuMs))}${cpu.toFixed(0)} ms | ` +
+        `${earlier.length ? `${(Math.max(...earlier.map((s) => s.maxRssKb)) / 1024).toFixed(0)} MiB → ` : ''}${(rss / 1024).toFixed(0)} MiB | ${samples[0].bytes} |`,
+    );
+    process.stderr.write(`${rows[rows.length - 1]}\n`);
   }
   // The calls alone, from a warm client in this process (what a long-running user such as
   // `watch` or a script pays per call, without Node's start-up).
@@ -145,7 +172,8 @@ try {
 
 process.stdout.write(
   `Database: ${OCCURRENCES.toLocaleString('en')} occurrences over ${DAYS} days, ${BINDINGS.toLocaleString('en')} bindings (${(statSync(db).size / 2 ** 20).toFixed(0)} MiB)\n` +
-    `Median of ${RUNS} runs after one warm-up; wall time of the whole CLI process.\n\n` +
+    `Median of ${RUNS} runs after one warm-up; wall time of the whole CLI process.\n` +
+    (BEFORE ? `Before → after: ${BEFORE} → ${ENTRY}, run alternately.\n\n` : '\n') +
     `Load average while measuring: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores.\n\n` +
     `| command | median wall time | median CPU (user+sys) | peak RSS (CLI) | stdout bytes |\n|---|---|---|---|---|\n${rows.join('\n')}\n`,
 );

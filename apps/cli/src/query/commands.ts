@@ -36,7 +36,7 @@ import { watchMismatches } from './watch';
 
 export interface Deps {
   sinks: () => Sinks;
-  connect: (flags: ConnectionFlags) => QueryApi;
+  connect: (flags: ConnectionFlags) => QueryApi | Promise<QueryApi>;
   now: () => number;
 }
 const defaultDeps: Deps = { sinks: processSinks, connect, now: () => Date.now() };
@@ -51,7 +51,7 @@ function formatOption(choices: readonly string[] = LISTING_FORMATS, fallback = '
 
 /** Opens a connection, runs `body`, always closes it. */
 async function withApi<T>(deps: Deps, flags: ConnectionFlags, body: (api: QueryApi) => Promise<T>): Promise<T> {
-  const api = deps.connect(flags);
+  const api = await deps.connect(flags);
   try {
     return await body(api);
   } finally {
@@ -259,7 +259,7 @@ function watchCommand(deps: Deps): Command {
       const now = deps.now();
       const request = { ...mismatchFilters(opts), sinceUs: opts.since ? parseTimeArg(opts.since, '--since', now) : now * 1000 };
       const sinks = deps.sinks();
-      const api = deps.connect(opts);
+      const api = await deps.connect(opts);
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);

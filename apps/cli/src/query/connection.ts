@@ -4,27 +4,25 @@
  * NEIGHWATCH_TIMEOUT), which wins over the defaults. Every unary call carries a deadline
  * and the token as `authorization: Bearer <token>`.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import {
-  queryService,
-  type AcknowledgeMismatchRequest,
-  type GetMismatchRequest,
-  type ListBindingsRequest,
-  type ListBindingsResponse__Output,
-  type ListMismatchesRequest,
-  type ListMismatchesResponse__Output,
-  type ListNodesResponse__Output,
-  type Mismatch__Output,
-  type MismatchDetail__Output,
-  type MismatchEvent__Output,
-  type QueryClient,
-  type Report__Output,
-  type ReportRequest,
-  type WatchRequest,
+import type {
+  AcknowledgeMismatchRequest,
+  GetMismatchRequest,
+  ListBindingsRequest,
+  ListBindingsResponse__Output,
+  ListMismatchesRequest,
+  ListMismatchesResponse__Output,
+  ListNodesResponse__Output,
+  Mismatch__Output,
+  MismatchDetail__Output,
+  MismatchEvent__Output,
+  Report__Output,
+  ReportRequest,
+  WatchRequest,
 } from '@neighwatch/proto';
-import { fromGrpcError, isServiceError, usageError } from './errors';
+import { usageError } from './errors';
 import { parseRelativeDuration } from './time';
 
 export const DEFAULT_COLLECTOR = '127.0.0.1:50051';
@@ -138,96 +136,13 @@ export interface QueryApi {
   close(): void;
 }
 
-type Callback<T> = (error: grpc.ServiceError | null, value?: T) => void;
-
-export class GrpcQueryApi implements QueryApi {
-  private readonly client: QueryClient;
-
-  constructor(readonly settings: ConnectionSettings) {
-    const Client = queryService();
-    const options: grpc.ChannelOptions = {
-      // Fail fast on an unreachable collector rather than retrying inside the channel.
-      'grpc.initial_reconnect_backoff_ms': 200,
-      'grpc.max_reconnect_backoff_ms': 2000,
-      'grpc.max_receive_message_length': 64 * 1024 * 1024,
-    };
-    let credentials = grpc.credentials.createInsecure();
-    if (settings.tls) {
-      credentials = grpc.credentials.createSsl(settings.tls.ca ?? null, settings.tls.key ?? null, settings.tls.cert ?? null);
-      if (settings.tls.serverName) {
-        options['grpc.ssl_target_name_override'] = settings.tls.serverName;
-        options['grpc.default_authority'] = settings.tls.serverName;
-      }
-    }
-    this.client = new Client(settings.collector, credentials, options);
-  }
-
-  private metadata(): grpc.Metadata {
-    const metadata = new grpc.Metadata();
-    if (this.settings.token) metadata.set('authorization', `Bearer ${this.settings.token}`);
-    return metadata;
-  }
-
-  private unary<T>(subject: string | undefined, invoke: (metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback<T>) => void): Promise<T> {
-    const { collector, timeoutMs } = this.settings;
-    return new Promise<T>((resolve, reject) => {
-      invoke(this.metadata(), { deadline: Date.now() + timeoutMs }, (error, value) => {
-        if (error) reject(isServiceError(error) ? fromGrpcError(error, { collector, subject, timeoutMs, tls: Boolean(this.settings.tls) }) : error);
-        else resolve(value as T);
-      });
-    });
-  }
-
-  listNodes() {
-    return this.unary<ListNodesResponse__Output>(undefined, (m, o, cb) => this.client.listNodes({}, m, o, cb));
-  }
-  listBindings(request: ListBindingsRequest) {
-    return this.unary<ListBindingsResponse__Output>(undefined, (m, o, cb) => this.client.listBindings(request, m, o, cb));
-  }
-  listMismatches(request: ListMismatchesRequest) {
-    return this.unary<ListMismatchesResponse__Output>(undefined, (m, o, cb) => this.client.listMismatches(request, m, o, cb));
-  }
-  getMismatch(request: GetMismatchRequest) {
-    return this.unary<MismatchDetail__Output>(`mismatch ${request.id}`, (m, o, cb) => this.client.getMismatch(request, m, o, cb));
-  }
-  acknowledgeMismatch(request: AcknowledgeMismatchRequest) {
-    return this.unary<Mismatch__Output>(`mismatch ${request.id}`, (m, o, cb) => this.client.acknowledgeMismatch(request, m, o, cb));
-  }
-  getReport(request: ReportRequest) {
-    return this.unary<Report__Output>(undefined, (m, o, cb) => this.client.getReport(request, m, o, cb));
-  }
-  watch(request: WatchRequest) {
-    return this.client.watch(request, this.metadata());
-  }
-  waitForReady(timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.client.waitForReady(Date.now() + timeoutMs, (error) => {
-        if (!error) return resolve();
-        reject(
-          fromGrpcError(
-            Object.assign(new Error(describeChannelFailure(this.client)), {
-              code: grpc.status.UNAVAILABLE,
-              details: describeChannelFailure(this.client),
-              metadata: new grpc.Metadata(),
-            }),
-            { collector: this.settings.collector, tls: Boolean(this.settings.tls) },
-          ),
-        );
-      });
-    });
-  }
-  close() {
-    this.client.close();
-  }
-}
-
-/** waitForReady only says "deadline passed"; the channel state says a little more. */
-function describeChannelFailure(client: grpc.Client): string {
-  const state = client.getChannel().getConnectivityState(false);
-  return state === grpc.connectivityState.TRANSIENT_FAILURE ? 'connection failed' : 'no connection within the deadline';
-}
-
-/** Opens a connection from a command's flags. */
-export function connect(flags: ConnectionFlags): QueryApi {
-  return new GrpcQueryApi(resolveConnection(flags));
+/**
+ * Opens a connection from a command's flags (a bad flag throws a usage error first).
+ * grpc-js is loaded here, on the first connection, so commands that never connect do not
+ * pay for it.
+ */
+export async function connect(flags: ConnectionFlags): Promise<QueryApi> {
+  const settings = resolveConnection(flags);
+  const { GrpcQueryApi } = await import('./grpc-api');
+  return new GrpcQueryApi(settings);
 }

@@ -1,12 +1,18 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { CliError, ExitCode, exitCodeFor, fromGrpcError, messageFor, usageError } from './errors';
+import { CliError, ExitCode, exitCodeFor, fromGrpcError, messageFor, status as ourStatus, usageError } from './errors';
 
 const grpcError = (code: status, details: string): ServiceError =>
   Object.assign(new Error(`${code} ${status[code]}: ${details}`), { code, details, metadata: new Metadata() });
 
 const ctx = { collector: '127.0.0.1:50051', subject: 'mismatch 42', timeoutMs: 10_000 };
+
+describe('gRPC status codes', () => {
+  it('are the numbers grpc-js uses', () => {
+    for (const [name, code] of Object.entries(ourStatus)) expect(code, name).toBe(status[name as keyof typeof status]);
+  });
+});
 
 describe('gRPC status → exit code and one line', () => {
   it.each([

@@ -3,7 +3,24 @@
  * Commands throw {@link CliError}; gRPC failures go through {@link fromGrpcError}; the
  * entry point maps whatever reaches it with {@link exitCodeFor}.
  */
-import { status, type ServiceError } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
+
+/**
+ * The gRPC status codes this file and watch.ts act on (numbers fixed by the gRPC
+ * protocol; errors.spec.ts checks them against grpc-js). Spelled out here so that commands
+ * that never call the collector (analyze, completion, --help) do not load grpc-js.
+ */
+export const status = {
+  CANCELLED: 1,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  PERMISSION_DENIED: 7,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
 
 /** Documented in docs/cli.md; scripts depend on these numbers. */
 export const ExitCode = {

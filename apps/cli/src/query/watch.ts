@@ -4,11 +4,10 @@
  * exponential backoff asking for everything since the last event it printed; events it
  * already printed are recognised and skipped, so nothing is lost and nothing is doubled.
  */
-import { status as grpcStatus } from '@grpc/grpc-js';
 import type { MismatchEvent__Output, WatchRequest } from '@neighwatch/proto';
 import { paint, renderCsv, type ListingFormat } from '../render/listing';
 import type { QueryApi } from './connection';
-import { CliError, ExitCode, fromGrpcError, isServiceError } from './errors';
+import { CliError, ExitCode, fromGrpcError, isServiceError, status as grpcStatus } from './errors';
 import type { Sinks } from './output';
 import { formatLocal } from './time';
 import { EVENT_COLUMNS, eventRow } from './views';

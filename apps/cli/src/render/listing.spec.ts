@@ -62,6 +62,21 @@ describe('table', () => {
     expect(out).toContain('…');
   });
 
+  it('aligns and cuts by characters, not UTF-16 units, for names beyond ASCII', () => {
+    const wide: typeof listing = {
+      ...listing,
+      rows: [
+        { name: 'vm', n: 1, note: 'x' },
+        { name: 'küche-🖥', n: 2, note: 'née ✓ ok' },
+      ],
+    };
+    const lines = renderTable(wide, plain).trimEnd().split('\n');
+    expect(lines[1]).toBe('vm       1  x');
+    expect(lines[2]).toBe('küche-🖥  2  née ✓ ok');
+    const astral = renderTable({ ...wide, rows: [{ name: 'vm', n: 1, note: '🖥'.repeat(15) }] }, { tty: true, color: false, width: 18 });
+    expect(astral.trimEnd().split('\n')[1]).toBe(`vm    1  ${'🖥'.repeat(8)}…`);
+  });
+
   it('colours only when asked', () => {
     const rows = mismatchesListing([mismatch()]);
     expect(renderTable(rows, { tty: true, color: true, width: 200 })).toContain('\x1b[31mopen\x1b[39m');

@@ -108,9 +108,11 @@ export function renderJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/** Code points, not UTF-16 units, so "…" and accented names align. */
-const width = (s: string) => [...s].length;
+/** Code points, not UTF-16 units, so "…" and accented names align (ASCII: its length). */
+const width = (s: string) => (ASCII.test(s) ? s.length : [...s].length);
+const ASCII = /^[\x00-\x7f]*$/;
 function cut(s: string, max: number): string {
+  if (s.length <= max) return s; // never more code points than UTF-16 units
   const chars = [...s];
   if (chars.length <= max) return s;
   return max <= 1 ? chars.slice(0, max).join('') : `${chars.slice(0, max - 1).join('')}…`;
