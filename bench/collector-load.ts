@@ -14,14 +14,16 @@
  *             observation opens a new mismatch; p50/p99 from the probe's capture time to
  *             the Watch event the collector sends after the transaction commits (the
  *             mismatch is queryable from then on).
- * Each mode reports the collector's peak RSS. Results: bench/collector.md.
+ * Each mode reports the collector's peak RSS, and the CPU per acknowledged observation of
+ * the collector and of the simulated agents (pre-encoded batches, see "cheap simulated
+ * agents" below). BENCH_COLLECTOR_BUNDLE runs another build. Results: bench/collector.md.
  */
 import * as grpc from '@grpc/grpc-js';
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { arpRequest, encodeNdp } from '../libs/packet/src/index.ts';
-import type { MismatchEvent__Output, Observation } from '../libs/proto/src/index.ts';
+import { ingestService, type AgentMessage, type CollectorMessage__Output, type MismatchEvent__Output, type Observation } from '../libs/proto/src/index.ts';
 import { ROOT, TOKENS, TestAgent, bearer, queryClient, startCollector, tempDir } from '../apps/collector/src/testing/harness.ts';
 import { observationOf } from '../apps/collector/src/testing/frames.ts';
 
@@ -69,6 +71,97 @@ function trafficTemplates(agentIndex: number): Observation[] {
   return out;
 }
 
+// ---- cheap simulated agents ---------------------------------------------------------
+
+/**
+ * On a real deployment agents run on other machines; here they share the collector's two
+ * cores, so each simulated agent sends pre-encoded bytes: every template observation is
+ * encoded once (protobuf, with sequence and capture time left at 0, which proto3 omits),
+ * and a batch is those bytes with the two leading varint fields written in front of each
+ * (fields 1 and 2 come first in field order, so the encoding is the canonical one the
+ * agent's own serializer produces). Same frames, same shapes, same bytes on the wire.
+ */
+type Stream = grpc.ClientDuplexStream<Buffer, CollectorMessage__Output>;
+const ingestDefinition = ingestService().service.Stream;
+const RawIngest = grpc.makeGenericClientConstructor(
+  { Stream: { ...ingestDefinition, requestSerialize: (b: Buffer) => b } },
+  'Ingest',
+);
+const encodeAgentMessage = (m: AgentMessage): Buffer => ingestDefinition.requestSerialize(m);
+
+function varintLength(v: number): number {
+  let n = 1;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+function writeVarint(buf: Buffer, at: number, v: number): number {
+  while (v >= 128) {
+    buf[at++] = (v % 128) | 128;
+    v = Math.floor(v / 128);
+  }
+  buf[at++] = v;
+  return at;
+}
+
+/** The Observation message's bytes without fields 1 and 2 (the AgentMessage's framing stripped). */
+function encodeTemplate(o: Observation): Buffer {
+  const whole = encodeAgentMessage({ observations: { agentTimeUs: 0, observations: [{ ...o, sequence: 0, captureTimeUs: 0 }] } });
+  let at = 0;
+  const varint = () => {
+    while (whole[at++] & 128);
+  };
+  const skipField = (tag: number) => {
+    if (whole[at] !== tag) return;
+    at++;
+    varint();
+  };
+  const expect = (tag: number) => {
+    if (whole[at++] !== tag) throw new Error('unexpected encoding of a template observation');
+  };
+  // AgentMessage.observations (0x22, length) → [agent_time_us (0x08)] → ObservationBatch.observations
+  // (0x12, length) → Observation → [sequence (0x08)] [capture_time_us (0x10)] → the rest.
+  expect(0x22);
+  varint();
+  skipField(0x08);
+  expect(0x12);
+  varint();
+  skipField(0x08);
+  skipField(0x10);
+  return whole.subarray(at);
+}
+
+/** One AgentMessage{observations} holding `count` templates from `t`, sequences from `firstSequence`. */
+function encodeBatch(templates: Buffer[], t: number, count: number, firstSequence: number, timeUs: number): Buffer {
+  let inner = 1 + varintLength(timeUs);
+  const timeBytes = 1 + varintLength(timeUs);
+  for (let i = 0; i < count; i++) {
+    const size = 1 + varintLength(firstSequence + i) + timeBytes + templates[(t + i) % templates.length].length;
+    inner += 1 + varintLength(size) + size;
+  }
+  const buf = Buffer.allocUnsafe(1 + varintLength(inner) + inner);
+  let at = 0;
+  buf[at++] = 0x22;
+  at = writeVarint(buf, at, inner);
+  buf[at++] = 0x08;
+  at = writeVarint(buf, at, timeUs);
+  for (let i = 0; i < count; i++) {
+    const rest = templates[(t + i) % templates.length];
+    const sequence = firstSequence + i;
+    buf[at++] = 0x12;
+    at = writeVarint(buf, at, 1 + varintLength(sequence) + timeBytes + rest.length);
+    buf[at++] = 0x08;
+    at = writeVarint(buf, at, sequence);
+    buf[at++] = 0x10;
+    at = writeVarint(buf, at, timeUs);
+    at += rest.copy(buf, at);
+  }
+  return buf;
+}
+
 // ---- worker: a share of the agents ---------------------------------------------------
 
 interface WorkerSpec {
@@ -89,30 +182,56 @@ async function worker(spec: WorkerSpec): Promise<void> {
     Array.from({ length: spec.count }, async (_, k) => {
       const index = spec.first + k;
       const node = `agent-${index}`;
-      const agent = new TestAgent(process.env.BENCH_ADDRESS!, tokens[node]);
-      agent.hello(node);
-      const reply = await agent.next((m) => m.body === 'helloReply');
+      const client = new RawIngest(process.env.BENCH_ADDRESS!, grpc.credentials.createInsecure());
+      const call = (client as unknown as { Stream(md: grpc.Metadata): Stream }).Stream(bearer(tokens[node]));
+      const ended = new Promise<void>((resolve) => {
+        call.on('error', () => undefined);
+        call.on('status', () => resolve());
+      });
+      const replied = new Promise<CollectorMessage__Output>((resolve) => {
+        const first = (m: CollectorMessage__Output) => {
+          if (m.body !== 'helloReply') return;
+          call.off('data', first);
+          resolve(m);
+        };
+        call.on('data', first);
+      });
+      const now = Date.now() * 1000;
+      call.write(encodeAgentMessage({ hello: { node, agentVersion: 'bench', os: 'Linux bench', bootId: 'boot', agentTimeUs: now, spoolDropped: 0, nextSequence: 1 } }));
+      const reply = await replied;
       connected++;
-      return { agent, templates: trafficTemplates(index), committed: reply.helloReply!.committedSequence };
+      const objects = trafficTemplates(index);
+      const templates = objects.map(encodeTemplate);
+      // The patched bytes are exactly what the agent's serializer writes for the same batch.
+      const at = Date.now() * 1000;
+      const expected = encodeAgentMessage({
+        observations: { agentTimeUs: at, observations: objects.slice(0, 3).map((o, i) => ({ ...o, sequence: 1_000_000 + i, captureTimeUs: at })) },
+      });
+      if (!encodeBatch(templates, 0, 3, 1_000_000, at).equals(expected)) throw new Error('pre-encoded batch differs from the serializer');
+      return { call, client, ended, templates, committed: reply.helloReply!.committedSequence };
     }),
   );
-  process.send!({ acked, connected, ready: true });
+  // The worker's own CPU seconds so far (user + system): the load generator's cost.
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  process.send!({ acked, connected, ready: true, cpu: cpu() });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
   const stop = Date.now() + spec.seconds * 1000;
-  const report = setInterval(() => process.send!({ acked, connected }), 500);
+  const report = setInterval(() => process.send!({ acked, connected, cpu: cpu() }), 500);
   await Promise.all(
-    sessions.map(async ({ agent, templates, committed }) => {
+    sessions.map(async ({ call, client, ended, templates, committed }) => {
       let seq = committed;
       let lastAcked = seq;
       let t = 0;
       const send = (size: number) => {
-        const now = Date.now() * 1000;
-        const observations: Observation[] = [];
-        for (let i = 0; i < size; i++) observations.push({ ...templates[t++ % templates.length], sequence: ++seq, captureTimeUs: now });
-        agent.send({ observations: { agentTimeUs: now, observations } });
+        call.write(encodeBatch(templates, t, size, seq + 1, Date.now() * 1000));
+        t = (t + size) % templates.length;
+        seq += size;
       };
       await new Promise<void>((resolve) => {
-        agent.call.on('data', (m) => {
+        call.on('data', (m: CollectorMessage__Output) => {
           if (m.body === 'rejection') process.send!({ rejection: m.rejection!.message });
           if (m.body !== 'ack') return;
           acked += m.ack!.committedSequence - lastAcked;
@@ -137,13 +256,14 @@ async function worker(spec: WorkerSpec): Promise<void> {
             }, 1000);
           }, Math.random() * 1000);
         }
-        void agent.ended.then(() => resolve());
+        void ended.then(() => resolve());
       });
-      agent.close();
+      call.end();
+      client.close();
     }),
   );
   clearInterval(report);
-  process.send!({ acked, connected, done: true });
+  process.send!({ acked, connected, done: true, cpu: cpu() });
 }
 
 // ---- parent -----------------------------------------------------------------------
@@ -173,6 +293,8 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
     dir: tmp.dir,
     tokens: { agents: tokens, readTokens: [TOKENS.read] },
     args: ['--metrics-listen', '127.0.0.1:0', ...(process.env.BENCH_COLLECTOR_ARGS ?? '').split(' ').filter(Boolean)],
+    // BENCH_COLLECTOR_BUNDLE=dist/…/main.js runs another build (before/after comparisons).
+    ...(process.env.BENCH_COLLECTOR_BUNDLE ? { bin: process.env.BENCH_COLLECTOR_BUNDLE } : {}),
     // BENCH_CPU_PROFILE=DIR writes the collector's CPU profile there on exit.
     // BENCH_COLLECTOR_NODE_ARGS="…" passes Node/V8 flags (e.g. heap sizes) to the collector.
     nodeArgs: [
@@ -183,9 +305,21 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
   const pid = collector.child.pid!;
   let peakRss = rssMb(pid);
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 250);
+  // What the RSS is made of, from the collector's own metrics, sampled once a second.
+  const peakMemory: Record<string, number> = {};
+  const memoryTimer = setInterval(() => {
+    fetch(`http://${collector.metricsAddress}/metrics`)
+      .then((r) => r.text())
+      .then((text) => {
+        for (const [, kind, value] of text.matchAll(/^neighwatch_process_memory_bytes\{kind="(\w+)"\} (\S+)$/gm)) {
+          peakMemory[kind] = Math.max(peakMemory[kind] ?? 0, Math.round(Number(value) / 2 ** 20));
+        }
+      })
+      .catch(() => undefined);
+  }, 1000);
 
   const children: ChildProcess[] = [];
-  const state = new Map<number, { acked: number; connected: number; done: boolean; ready: boolean }>();
+  const state = new Map<number, { acked: number; connected: number; done: boolean; ready: boolean; cpu: number }>();
   const rejections: string[] = [];
   const per = Math.ceil(agents / workers);
   for (let w = 0; w < workers; w++) {
@@ -196,14 +330,20 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
       execArgv: ['--import', 'tsx'],
       env: { ...process.env, BENCH_TOKENS: JSON.stringify(tokens), BENCH_ADDRESS: collector.address },
     });
-    state.set(w, { acked: 0, connected: 0, done: false, ready: false });
-    child.on('message', (m: { acked?: number; connected?: number; done?: boolean; ready?: boolean; rejection?: string }) => {
+    state.set(w, { acked: 0, connected: 0, done: false, ready: false, cpu: 0 });
+    child.on('message', (m: { acked?: number; connected?: number; done?: boolean; ready?: boolean; rejection?: string; cpu?: number }) => {
       if (m.rejection) {
         if (rejections.length < 5) rejections.push(m.rejection);
         return;
       }
       const previous = state.get(w)!;
-      state.set(w, { acked: m.acked ?? 0, connected: m.connected ?? 0, done: Boolean(m.done), ready: previous.ready || Boolean(m.ready) });
+      state.set(w, {
+        acked: m.acked ?? 0,
+        connected: m.connected ?? 0,
+        done: Boolean(m.done),
+        ready: previous.ready || Boolean(m.ready),
+        cpu: m.cpu ?? previous.cpu,
+      });
       if (m.ready && [...state.values()].every((s) => s.ready)) allReady();
     });
     children.push(child);
@@ -255,12 +395,14 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
 
   for (const child of children) child.send('go');
   const started = Date.now();
-  const samples: { t: number; acked: number; cpu: number }[] = [];
+  const samples: { t: number; acked: number; cpu: number; generator: number }[] = [];
   await new Promise<void>((resolve) => {
     const tick = setInterval(() => {
       let acked = 0;
       for (const s of state.values()) acked += s.acked;
-      samples.push({ t: (Date.now() - started) / 1000, acked, cpu: cpuSeconds(pid) });
+      let generator = 0;
+      for (const s of state.values()) generator += s.cpu;
+      samples.push({ t: (Date.now() - started) / 1000, acked, cpu: cpuSeconds(pid), generator });
       if (process.env.BENCH_SAMPLES) process.stderr.write(`${samples.at(-1)!.t.toFixed(1)} s ${acked}\n`);
       if ([...state.values()].every((s) => s.done) || Date.now() - started > (seconds + 60) * 1000) {
         clearInterval(tick);
@@ -272,6 +414,7 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
   watch?.cancel();
   probe?.close();
   clearInterval(rssTimer);
+  clearInterval(memoryTimer);
   const metrics = await (await fetch(`http://${collector.metricsAddress}/metrics`)).text();
   const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
   const commits = metric('neighwatch_sqlite_write_seconds_count');
@@ -284,6 +427,9 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
   const rateObs = inside.length >= 2 ? (inside.at(-1)!.acked - inside[0].acked) / (inside.at(-1)!.t - inside[0].t) : NaN;
   // The collector's own CPU per acknowledged observation over the same window.
   const cpuUs = inside.length >= 2 ? ((inside.at(-1)!.cpu - inside[0].cpu) * 1e6) / (inside.at(-1)!.acked - inside[0].acked) : NaN;
+  // The simulated agents' CPU (all worker processes) per acknowledged observation.
+  const generatorUs =
+    inside.length >= 2 ? ((inside.at(-1)!.generator - inside[0].generator) * 1e6) / (inside.at(-1)!.acked - inside[0].acked) : NaN;
   latencies.sort((a, b) => a - b);
   return {
     mode,
@@ -295,8 +441,11 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
     sustainedObsPerSec: Math.round(rateObs),
     collectorCpuUsPerObs: Number(cpuUs.toFixed(1)),
     obsPerCollectorCpuSecond: Math.round(1e6 / cpuUs),
+    loadGeneratorCpuUsPerObs: Number(generatorUs.toFixed(1)),
     loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     peakRssMb: Math.round(peakRss),
+    /** Peaks of each kind over the run (MB): heap_used vs external shows what grows. */
+    peakMemoryMb: peakMemory,
     commits,
     meanCommitMs: Number(((writeSeconds / commits) * 1000).toFixed(1)),
     meanRowsPerCommit: Math.round((samples.at(-1)?.acked ?? 0) / commits),

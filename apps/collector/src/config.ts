@@ -90,6 +90,12 @@ export const collectorSchema = defineConfig({
   'rateLimit.observationsPerSecond': field.number({ default: 20_000, min: 1, doc: 'per-agent sustained observation rate; above it batches are refused with RESOURCE_EXHAUSTED and a retry delay' }),
   'rateLimit.burst': field.integer({ default: 50_000, min: 1, doc: 'per-agent burst (token bucket size, in observations); raised to maxBatchObservations if smaller' }),
   commitInterval: field.duration({ default: '5ms', min: '0', max: '1s', doc: 'group commit: longest a batch waits for others before its transaction starts' }),
+  bindingFlushInterval: field.duration({
+    default: '10s',
+    min: '10ms',
+    max: '5m',
+    doc: 'wire bindings are folded in memory and written this often (and before every binding query answers); observations are stored and acknowledged first, and a crash re-folds them at start',
+  }),
   commitMaxRows: field.integer({ default: 5000, min: 1, max: 1_000_000, doc: 'group commit: start the transaction at once when this many observations wait; also the most one transaction holds' }),
   quietPeriod: field.duration({ default: '1h', min: '1s', doc: 'a mismatch not seen for this long is resolved (reopened if seen again)' }),
   retention: field.duration({ default: '7d', min: '1m', doc: 'raw observations older than this are pruned (mismatches and their evidence stay)' }),

@@ -7,11 +7,11 @@ import * as grpc from '@grpc/grpc-js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeNdp } from '@neighwatch/packet';
-import type { ListNodesResponse__Output, Observation } from '@neighwatch/proto';
+import { observationOf, type ListBindingsResponse__Output, type ListNodesResponse__Output, type Observation } from '@neighwatch/proto';
 import { BIN, ROOT, TOKENS, TestAgent, ask, bearer, queryClient, startCollector, tempDir, type CollectorProcess } from './testing/harness';
-import { observationOf } from './testing/frames';
 
 const FRAME = encodeNdp({
   ethSrc: '00:03:ff:13:7d:75',
@@ -123,6 +123,79 @@ describe('durability', () => {
     await again.acked(TOTAL);
     expect(replay.sent()).toBe(TOTAL);
     expect(await observationsOf(second, 'vm')).toBe(TOTAL);
+  });
+
+  it('counts every binding sighting exactly once across a SIGKILL between binding flushes, a restart and a full replay', async () => {
+    tmp = tempDir();
+    const database = join(tmp.dir, 'neighwatch.db');
+    // Eight hosts soliciting, each binding its IPv6 address to its SLLAO: 1 sighting per observation.
+    const HOSTS = 8;
+    const hostFrames = Array.from({ length: HOSTS }, (_, k) => {
+      const mac = `02:00:00:00:0b:0${k}`;
+      const frame = encodeNdp({
+        ethSrc: mac,
+        ethDst: '33:33:ff:00:00:01',
+        src: `2001:db8::b${k}`,
+        dst: 'ff02::1:ff00:1',
+        message: { type: 'NS', target: '2001:db8::1' },
+        options: [{ type: 'source-lladdr', mac }],
+      });
+      return observationOf(frame, { sequence: 1, timeUs: Date.now() * 1000, iface: 'eth0', direction: 'received' });
+    });
+    const send = async (agent: TestAgent, from: number, until: number) => {
+      for (let first = from; first <= until; first += BATCH) {
+        const now = Date.now() * 1000;
+        const observations = Array.from({ length: BATCH }, (_, i) => ({ ...hostFrames[(first + i) % HOSTS], sequence: first + i, captureTimeUs: now }));
+        agent.send({ observations: { agentTimeUs: now, observations } });
+      }
+      await agent.acked(until);
+    };
+    const counts = async (c: CollectorProcess) => {
+      const q = queryClient(c.address);
+      try {
+        const { bindings } = await ask<ListBindingsResponse__Output>(q, 'ListBindings', { node: 'vm' });
+        return Object.fromEntries(bindings.map((b) => [`${b.ip} ${b.mac}`, b.count]));
+      } finally {
+        q.close();
+      }
+    };
+    const expected = (perHost: number) => Object.fromEntries(Array.from({ length: HOSTS }, (_, k) => [`2001:db8::b${k} 02:00:00:00:0b:0${k}`, perHost]));
+
+    // A flush interval longer than the test: only a query or a shutdown writes the fold.
+    const first = await startCollector({ dir: tmp.dir, database, args: ['--binding-flush-interval', '5m'] });
+    running.push(first);
+    const agent = new TestAgent(first.address, TOKENS.vm);
+    agents.push(agent);
+    agent.hello('vm');
+    await agent.next((m) => m.body === 'helloReply');
+    await send(agent, 1, 2000);
+    expect(await counts(first)).toEqual(expected(250));
+    // Acknowledged, stored, but folded in memory only when the collector dies.
+    await send(agent, 2001, 4000);
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const db = new Database(database, { readonly: true });
+    const written = db.prepare("SELECT SUM(count) AS n FROM binding WHERE source = 'wire'").get() as { n: number };
+    const rows = db.prepare('SELECT COUNT(*) AS n FROM observation').get() as { n: number };
+    db.close();
+    expect(written.n).toBe(2000);
+    expect(rows.n).toBe(4000);
+
+    // The restart re-folds the 2,000 observations above the watermark: none lost, none twice.
+    const second = await start(database);
+    expect(await counts(second)).toEqual(expected(500));
+    // A full replay after the restart is dropped as duplicates: the counts do not move.
+    const again = new TestAgent(second.address, TOKENS.vm);
+    agents.push(again);
+    again.hello('vm', Date.now() * 1000, 1);
+    await again.next((m) => m.body === 'helloReply');
+    await send(again, 1, 4000);
+    await send(again, 4001, 4400);
+    expect(await counts(second)).toEqual(expected(550));
+    // A graceful stop writes the fold; the next start counts nothing twice.
+    await second.stop('SIGTERM');
+    const third = await start(database);
+    expect(await counts(third)).toEqual(expected(550));
   });
 
   it('stops gracefully on SIGTERM: acknowledges what it committed, ends streams UNAVAILABLE, exits 0', async () => {

@@ -221,5 +221,9 @@ describe('standard services', () => {
     expect(text).toMatch(/^neighwatch_observations_ingested_total\{type="NDP_NS"\} \d+$/m);
     expect(text).toMatch(/^neighwatch_rejections_total\{code="INVALID_ARGUMENT"\} [1-9]/m);
     expect(text).toMatch(/^neighwatch_sqlite_write_seconds_count [1-9]/m);
+    const rss = Number(/^neighwatch_process_memory_bytes\{kind="rss"\} (\d+)$/m.exec(text)?.[1]);
+    const heapUsed = Number(/^neighwatch_process_memory_bytes\{kind="heap_used"\} (\d+)$/m.exec(text)?.[1]);
+    expect(heapUsed).toBeGreaterThan(1 << 20);
+    expect(rss).toBeGreaterThan(heapUsed);
   });
 });

@@ -91,14 +91,15 @@ async function run(config: CollectorConfig, auth: Authenticator, tokens: ReturnT
   if (tokens.readTokens.length === 0) log.warn('no read tokens configured (tokensFile or readTokens): the Query service will refuse every call');
 
   const metrics = new CollectorMetrics();
+  const storeOptions = { file: config.database, synchronous: config.databaseSync, bindingFlushMs: config.bindingFlushInterval };
   let store: Store;
   try {
     store = config.databaseThread
-      ? await openThreadedStore({ file: config.database, synchronous: config.databaseSync }, new URL(import.meta.url), (error) => {
+      ? await openThreadedStore(storeOptions, new URL(import.meta.url), (error) => {
           log.error('the database thread died: exiting', { error });
           process.exit(1);
         })
-      : await openStore({ file: config.database, synchronous: config.databaseSync });
+      : await openStore(storeOptions);
   } catch (error) {
     log.error('cannot open the database', { database: config.database, error });
     return 1;

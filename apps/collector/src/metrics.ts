@@ -91,11 +91,23 @@ export class CollectorMetrics {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
   ]);
 
+  readonly memory = new Counter(
+    'neighwatch_process_memory_bytes',
+    'Collector process memory at scrape time, by kind (rss, heap_used, heap_total, external, array_buffers).',
+    'gauge',
+  );
+
   private all(): Metric[] {
     return Object.values(this).filter((v): v is Metric => v instanceof Metric);
   }
 
   render(): string {
+    const m = process.memoryUsage();
+    this.memory.set({ kind: 'rss' }, m.rss);
+    this.memory.set({ kind: 'heap_used' }, m.heapUsed);
+    this.memory.set({ kind: 'heap_total' }, m.heapTotal);
+    this.memory.set({ kind: 'external' }, m.external);
+    this.memory.set({ kind: 'array_buffers' }, m.arrayBuffers);
     const out: string[] = [];
     for (const m of this.all()) {
       out.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.lines());

@@ -9,7 +9,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ingestService, loadContract, queryService, type IngestHandlers, type QueryHandlers } from '@neighwatch/proto';
+import { ingestServerDefinition, loadContract, queryService, type IngestHandlers, type QueryHandlers } from '@neighwatch/proto';
 
 export const SERVICE_NAMES = ['neighwatch.v1.Ingest', 'neighwatch.v1.Query'];
 
@@ -56,7 +56,7 @@ export async function startServer(options: ServerOptions, ingest: IngestHandlers
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 10_000,
   });
-  server.addService(ingestService().service, ingest);
+  server.addService(ingestServerDefinition(), ingest);
   server.addService(queryService().service, query);
 
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAMES[0]]: 'SERVING', [SERVICE_NAMES[1]]: 'SERVING' });

@@ -11,6 +11,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { decodeAgentMessage } from './agent-message';
+import type { AgentMessage__Output } from './generated/neighwatch/v1/AgentMessage';
 import type { ProtoGrpcType as IngestGrpc } from './generated/ingest';
 import type { ProtoGrpcType as QueryGrpc } from './generated/query';
 
@@ -106,6 +108,25 @@ export function loadContract() {
 /** Service definitions for `server.addService`, and client constructors. */
 export function ingestService() {
   return loadContract().ingest.neighwatch.v1.Ingest;
+}
+
+/**
+ * The Ingest service definition for a server: the same as `ingestService().service`,
+ * except that requests are decoded by `decodeAgentMessage` (same objects, fewer
+ * allocations per observation).
+ */
+export function ingestServerDefinition(): grpc.ServiceDefinition {
+  const service = ingestService().service;
+  const dir = protoDir();
+  return {
+    ...service,
+    Stream: { ...service.Stream, requestDeserialize: (bytes: Buffer) => decodeAgentMessage(bytes, dir, LOADER_OPTIONS) },
+  };
+}
+
+/** Decodes an AgentMessage as the Ingest service's deserializer does (faster for observation batches). */
+export function agentMessageFromBytes(bytes: Buffer): AgentMessage__Output {
+  return decodeAgentMessage(bytes, protoDir(), LOADER_OPTIONS);
 }
 export function queryService() {
   return loadContract().query.neighwatch.v1.Query;

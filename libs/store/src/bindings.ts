@@ -16,7 +16,7 @@ const UNSPECIFIED = new Set(['0.0.0.0', '::']);
  * claims (ARP sender hardware address, SLLAO), falling back to the Ethernet source when the
  * packet carries no option. Unspecified sources (ARP probes, DAD) bind nothing.
  */
-export function wireBindingOf(o: NeighborObservation): WireBinding | null {
+export function wireBindingOf(o: Pick<NeighborObservation, 'type' | 'srcIp' | 'targetIp' | 'lladdr' | 'ethSrc'>): WireBinding | null {
   const targetOption = o.type === 'NDP_NA' || o.type === 'NDP_REDIRECT';
   if (targetOption && o.lladdr !== null) {
     if (o.targetIp === null || UNSPECIFIED.has(o.targetIp)) return null;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from './index.ts';
@@ -20,6 +20,40 @@ const migrationFolders = () =>
     .sort();
 
 describe('migrations', () => {
+  it('upgrades a database from before the binding fold without re-counting its bindings', async () => {
+    // The history up to the migration before binding_fold_watermark, beside the schema file.
+    const old = join(dir, 'old', 'prisma', 'migrations');
+    mkdirSync(old, { recursive: true });
+    cpSync(join(dirname(migrationsDir()), 'schema.prisma'), join(dir, 'old', 'prisma', 'schema.prisma'));
+    cpSync(join(migrationsDir(), 'migration_lock.toml'), join(old, 'migration_lock.toml'));
+    for (const f of migrationFolders().filter((name) => name < '20261126141736')) cpSync(join(migrationsDir(), f), join(old, f), { recursive: true });
+    const file = join(dir, 'upgrade.db');
+    await applyMigrations(file, old);
+    const before = new Database(file);
+    before.prepare("INSERT INTO node (name, committed_sequence) VALUES ('router', 2)").run();
+    const insert = before.prepare(
+      `INSERT INTO observation (node_id, sequence, time_us, iface, direction, type, eth_src, eth_dst, src_ip, target_ip, lladdr, na_flags, fingerprint, frame, frame_length)
+       VALUES (1, ?, ?, 'eth0', 'received', 'NDP_NS', '02:00:00:00:00:01', '33:33:ff:00:00:01', '2001:db8::5', '2001:db8::1', '02:00:00:00:00:02', 0, '00', x'00', 1)`,
+    );
+    insert.run(1, 10);
+    insert.run(2, 20);
+    // Written with the observations, as every build before the fold did.
+    before
+      .prepare("INSERT INTO binding (ip, mac, observer_id, iface, source, first_seen_us, last_seen_us, count) VALUES ('2001:db8::5', '02:00:00:00:00:02', 1, 'eth0', 'wire', 10, 20, 2)")
+      .run();
+    before.close();
+
+    const store = await openStore({ file });
+    try {
+      expect((await store.listBindings({ ip: '2001:db8::5' })).items.map((b) => b.count)).toEqual([2]);
+    } finally {
+      await store.close();
+    }
+    const after = new Database(file, { readonly: true });
+    expect(after.prepare('SELECT bindings_folded_sequence AS folded FROM node').get()).toEqual({ folded: 2 });
+    after.close();
+  });
+
   it('lives in Prisma’s standard layout, every migration named', () => {
     const folders = migrationFolders();
     expect(folders.length).toBeGreaterThan(0);

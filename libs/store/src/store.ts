@@ -79,6 +79,14 @@ const MAX_PAGE = 10_000;
 const PRUNE_CHUNK = 20_000;
 /** Ids per `IN (…)` list: SQLite bounds the number of parameters of one statement. */
 const ID_CHUNK = 500;
+/**
+ * Wire bindings are folded in memory and written this often (StoreOptions.bindingFlushMs):
+ * a binding seen a hundred times in ten seconds is one row update, not a hundred. Queries
+ * flush first, so the interval does not delay answers; it bounds the re-fold after a crash.
+ */
+export const DEFAULT_BINDING_FLUSH_MS = 10_000;
+/** Distinct bindings folded in memory before a flush is forced: bounds the fold's memory (~200 B each). */
+const MAX_PENDING_BINDINGS = 200_000;
 
 /** Vantage points in the order they first saw the mismatch. */
 const WITH_VANTAGE = { vantagePoints: { orderBy: { id: 'asc' } } } satisfies Prisma.MismatchInclude;
@@ -103,7 +111,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     throw error;
   }
   const prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: file, timeout: busyTimeoutMs }) });
-  return new SqliteStore(file, db, prisma);
+  const store = new SqliteStore(file, db, prisma, options.bindingFlushMs ?? DEFAULT_BINDING_FLUSH_MS);
+  try {
+    // What a crash left folded only in memory is re-folded from the stored observations.
+    store.refoldBindings();
+  } catch (error) {
+    await store.close();
+    throw mapStoreError(error);
+  }
+  return store;
 }
 
 /** A chain of promises: one write at a time, in call order. */
@@ -214,6 +230,32 @@ interface FoldedFindings {
   lastSuppressed: boolean;
 }
 
+/** A wire binding's sightings since the last flush (what `binding` does not hold yet). */
+interface FoldedBinding {
+  ip: string;
+  mac: string;
+  observerId: number;
+  iface: string;
+  first: number;
+  last: number;
+  count: number;
+}
+
+/** Adds one sighting to the fold (key: the binding's identity, source being 'wire'). */
+function foldWire(fold: Map<string, FoldedBinding>, ip: string, mac: string, observerId: number, iface: string, timeUs: number): void {
+  const key = `${ip}|${mac}|${observerId}|${iface}`;
+  const b = fold.get(key);
+  if (b) {
+    if (timeUs < b.first) b.first = timeUs;
+    if (timeUs > b.last) b.last = timeUs;
+    b.count++;
+  } else {
+    fold.set(key, { ip, mac, observerId, iface, first: timeUs, last: timeUs, count: 1 });
+  }
+}
+
+type RefoldRow = Pick<NeighborObservation, 'type' | 'srcIp' | 'targetIp' | 'lladdr' | 'ethSrc' | 'iface' | 'timeUs'> & { nodeId: number };
+
 interface PendingEvent {
   id: number;
   type: MismatchEventType;
@@ -232,11 +274,23 @@ class SqliteStore implements Store {
   >;
   private readonly sql;
   private closed = false;
+  /**
+   * Wire bindings of committed observations not yet in `binding`. Every committed
+   * observation above a node's `bindings_folded_sequence` is folded here; a flush writes
+   * them and moves that watermark in one transaction, so a crash loses nothing that the
+   * start-up re-fold (`refoldBindings`) does not recover, and nothing is counted twice.
+   */
+  private pendingBindings = new Map<string, FoldedBinding>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushQueued = false;
+  /** A unit rolled back after folding: the fold may hold bindings of rows never stored. */
+  private refoldNeeded = false;
 
   constructor(
     readonly file: string,
     private readonly db: Database.Database,
     private readonly prisma: PrismaClient,
+    private readonly bindingFlushMs: number,
   ) {
     this.sql = {
       nodeId: db.prepare<[string], { id: number; committed: number }>(
@@ -259,6 +313,14 @@ class SqliteStore implements Store {
            first_seen_us = CASE WHEN excluded.first_seen_us < binding.first_seen_us THEN excluded.first_seen_us ELSE binding.first_seen_us END,
            last_seen_us = CASE WHEN excluded.last_seen_us > binding.last_seen_us THEN excluded.last_seen_us ELSE binding.last_seen_us END,
            count = binding.count + excluded.count`,
+      ),
+      markBindingsFolded: db.prepare(
+        'UPDATE node SET bindings_folded_sequence = committed_sequence WHERE bindings_folded_sequence <> committed_sequence',
+      ),
+      unfolded: db.prepare<[], RefoldRow>(
+        `SELECT o.node_id AS nodeId, o.type, o.src_ip AS srcIp, o.target_ip AS targetIp, o.lladdr, o.eth_src AS ethSrc,
+           o.iface, o.time_us AS timeUs
+         FROM node n JOIN observation o ON o.node_id = n.id AND o.sequence > n.bindings_folded_sequence`,
       ),
       updateNodeAfterIngest: db.prepare(
         `UPDATE node SET committed_sequence = ?, observation_count = observation_count + ?,
@@ -357,13 +419,87 @@ class SqliteStore implements Store {
         out = this.ingestTx.immediate(unit);
       } catch (error) {
         this.forgetCaches();
+        // The unit folded its bindings before it rolled back: the fold is rebuilt from the
+        // stored rows at the next flush instead.
+        this.refoldNeeded = true;
+        this.scheduleFlush();
         throw mapStoreError(error);
       }
       // COMMIT has returned: these sequences are durable and may be acknowledged.
+      this.scheduleFlush();
       const committed = new Map<string, number>();
       for (const [name, d] of out.deltas) committed.set(name, d.committed);
       return { committed, inserted: out.inserted, duplicates: out.duplicates, events: await this.loadEvents(out.events) };
     });
+  }
+
+  private scheduleFlush(): void {
+    if (this.pendingBindings.size === 0 && !this.refoldNeeded) return;
+    if (this.pendingBindings.size >= MAX_PENDING_BINDINGS) this.queueFlush();
+    else if (!this.flushTimer && !this.closed) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        this.queueFlush();
+      }, this.bindingFlushMs);
+      // The flush is also run by close(): a pending timer must not keep the process alive.
+      this.flushTimer.unref();
+    }
+  }
+
+  /** Queues one flush behind the writes already queued (at most one waiting at a time). */
+  private queueFlush(): void {
+    if (this.flushQueued || this.closed) return;
+    this.flushQueued = true;
+    // A failed flush keeps its bindings pending for the next one; the watermark did not move.
+    this.writes.run(() => this.flushBindingsNow()).catch(() => undefined);
+  }
+
+  /**
+   * Writes the folded wire bindings and moves every node's watermark to its committed
+   * sequence, in one transaction. Runs on the write queue, between ingest units: at that
+   * point every committed observation's binding is either in `binding` or in the fold.
+   */
+  private flushBindingsNow(): void {
+    this.flushQueued = false;
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    if (this.refoldNeeded) {
+      // Everything above the watermarks, this fold included, is re-read from the stored rows.
+      this.pendingBindings = new Map();
+      this.refoldBindings();
+      this.refoldNeeded = false;
+      return;
+    }
+    const pending = this.pendingBindings;
+    if (pending.size === 0) return;
+    this.syncTx(() => {
+      const upsert = this.sql.upsertBinding;
+      for (const b of pending.values()) upsert.run(b.ip, b.mac, b.observerId, b.iface, 'wire', b.first, b.last, b.count);
+      this.sql.markBindingsFolded.run();
+    });
+    this.pendingBindings = new Map();
+  }
+
+  /**
+   * At open: folds the wire bindings of observations above each node's watermark (what a
+   * crash or SIGKILL left only in memory) and writes them with the watermark, in one
+   * transaction. A clean shutdown leaves nothing to re-fold.
+   */
+  refoldBindings(): number {
+    let folded = 0;
+    this.syncTx(() => {
+      const fold = new Map<string, FoldedBinding>();
+      for (const row of this.sql.unfolded.iterate()) {
+        folded++;
+        const wire = wireBindingOf(row);
+        if (wire) foldWire(fold, wire.ip, wire.mac, row.nodeId, row.iface, row.timeUs);
+      }
+      for (const b of fold.values()) this.sql.upsertBinding.run(b.ip, b.mac, b.observerId, b.iface, 'wire', b.first, b.last, b.count);
+      this.sql.markBindingsFolded.run();
+    });
+    return folded;
   }
 
   /** Caches hold ids written by a transaction that may have rolled back. */
@@ -394,7 +530,8 @@ class SqliteStore implements Store {
 
   private ingest(unit: IngestUnit) {
     const deltas = new Map<string, NodeDelta>();
-    // Folded per identity first: a unit writes each binding once however often it recurred.
+    // Extra bindings (neighbor caches, inventory) are not derived from stored rows, so they
+    // are written in the unit's own transaction; folded per identity first.
     const bindings = new Map<string, { ip: string; mac: string; observerId: number; iface: string; source: BindingSource; first: number; last: number; count: number }>();
     const addBinding = (ip: string, mac: string, observerId: number, iface: string, source: BindingSource, first: number, last: number, count: number) => {
       const key = `${ip}|${mac}|${observerId}|${iface}|${source}`;
@@ -407,6 +544,9 @@ class SqliteStore implements Store {
         bindings.set(key, { ip, mac, observerId, iface, source, first, last, count });
       }
     };
+    // Wire bindings go straight into the cross-unit fold (flushBindingsNow); should the unit
+    // roll back, commitIngest marks the fold for a rebuild from the stored rows.
+    const wire = this.pendingBindings;
     let inserted = 0;
     let duplicates = 0;
     const insertObservation = this.sql.insertObservation;
@@ -446,8 +586,8 @@ class SqliteStore implements Store {
       inserted++;
       d.inserted++;
       if (o.timeUs > d.lastSeenUs) d.lastSeenUs = o.timeUs;
-      const wire = wireBindingOf(o);
-      if (wire) addBinding(wire.ip, wire.mac, d.id, o.iface, 'wire', o.timeUs, o.timeUs, 1);
+      const binding = wireBindingOf(o);
+      if (binding) foldWire(wire, binding.ip, binding.mac, d.id, o.iface, o.timeUs);
     }
     // The committed mark moves after the loop: a batch may arrive out of order within a unit.
     for (const record of unit.observations) {
@@ -726,6 +866,8 @@ class SqliteStore implements Store {
   // -------------------------------------------------------------------------------------
 
   async listBindings(filter: BindingFilter, page?: PageRequest): Promise<Page<BindingRow>> {
+    // Answers include every committed observation's binding: the fold is written first.
+    if (this.pendingBindings.size > 0 || this.refoldNeeded) await this.write(() => this.flushBindingsNow());
     const limit = pageLimit(page);
     const after = decodeCursor(page?.cursor, 1);
     const rows = await this.prisma.binding.findMany({
@@ -1009,6 +1151,8 @@ class SqliteStore implements Store {
 
   async prune(nowUs: number, retentionUs = DEFAULT_RETENTION_US): Promise<{ observationsDeleted: number }> {
     const cutoff = nowUs - retentionUs;
+    // The start-up re-fold reads stored rows: flush before any row above a watermark can go.
+    await this.write(() => this.flushBindingsNow());
     let deleted = 0;
     for (;;) {
       // One chunk per queued write, so ingest units slip in between chunks.
@@ -1038,7 +1182,10 @@ class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.writes.run(() => undefined);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    // A clean shutdown writes the fold: the next start has nothing to re-fold.
+    await this.writes.run(() => this.flushBindingsNow()).catch(() => undefined);
     await this.prisma.$disconnect();
     this.db.close();
   }

@@ -31,6 +31,14 @@ export interface StoreOptions {
    *   noise on the benchmark machine, see bench/store.md).
    */
   synchronous?: 'normal' | 'full';
+  /**
+   * Wire bindings (the IP → MAC a captured frame asserts) are folded in memory and written
+   * at most this long after their observations commit (default 10 000 ms), and always before
+   * a binding query answers, before pruning and at close. After a crash the observations
+   * above each node's fold watermark are re-folded when the store opens: no sighting is
+   * lost or counted twice.
+   */
+  bindingFlushMs?: number;
 }
 
 // ---------------------------------------------------------------------------------------

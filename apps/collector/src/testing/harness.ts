@@ -87,6 +87,8 @@ export interface StartOptions {
   database?: string;
   /** Node options before the script (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** Another build of the collector (a bundle's main.js) instead of bin/neighwatch-collector.js. */
+  bin?: string;
 }
 
 export function tempDir(prefix = 'nwc-'): { dir: string; remove: () => void } {
@@ -103,7 +105,7 @@ export async function startCollector(options: StartOptions): Promise<CollectorPr
   );
   const args = [
     ...(options.nodeArgs ?? []),
-    BIN,
+    options.bin ?? BIN,
     '--listen',
     '127.0.0.1:0',
     '--metrics-listen',
