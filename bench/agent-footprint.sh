@@ -5,6 +5,7 @@
 #
 #   bash bench/agent-footprint.sh [--steady-seconds 30] [--storm-seconds 10] [--storm-rate 50000]
 #     [--agent-args "--capture-buffer-size 8MiB"] [--agent-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
+#     [--agent-node-options "--max-semi-space-size=2"] [--agent-bin /path/to/other/bin/neighwatch-agent.js]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec npx tsx --tsconfig tsconfig.base.json bench/agent-footprint.ts "$@"

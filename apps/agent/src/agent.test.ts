@@ -3,14 +3,14 @@
  * and a fake collector (a real gRPC server in this process) on a unix socket.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { arpRequest, encodeArp, encodeNdp, formatIPv4, formatIPv6, formatMac } from '@neighwatch/packet';
 import type { Observation__Output } from '@neighwatch/proto';
 import { FakeCollector } from '../test/fake-collector';
 import { parse as parseYaml } from 'yaml';
-import { AGENT_BIN, buildAgent, Lab, metricSum, sh } from '../test/harness';
+import { AGENT_BIN, buildAgent, Lab, metricSum, ROOT, sh } from '../test/harness';
 
 const AGENT_IP = ['192.0.2.1/24', '2001:db8::1/64'] as [string, string];
 const PEER_IP = ['192.0.2.2/24', '2001:db8::2/64'] as [string, string];
@@ -400,8 +400,13 @@ describe('robustness', () => {
     const spool = join(lab.dir, 'spool');
     sh(['install', '-d', '-o', 'nobody', '-g', 'nogroup', '-m', '0750', spool]);
     const c = await startCollector();
+    // node's options as deploy/neighwatch-agent.service starts it.
+    const unit = readFileSync(join(ROOT, 'deploy/neighwatch-agent.service'), 'utf8');
+    const nodeArgs = /^ExecStart=\S*node((?: --\S+)*) \S*bin\/neighwatch-agent\.js/m.exec(unit)![1].trim().split(' ').filter(Boolean);
+    expect(nodeArgs).toContain('--single-threaded');
     const agent = lab.agent(a, agentArgs(), {
       wrapper: ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=+net_raw,+net_admin', '--ambient-caps=+net_raw,+net_admin'],
+      nodeArgs,
     });
     await agent.waitForLog((l) => l.msg === 'capture started' && l.interface === 'eth0');
     lab.send(p, 'eth0', [markedArp(peerMac, 50)]);

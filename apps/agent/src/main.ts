@@ -4,6 +4,8 @@
  *
  * Exit codes: 0 normal (SIGTERM/SIGINT), 1 runtime failure, 2 configuration error.
  */
+// First: heap settings must be in place before anything else allocates (see heap.ts).
+import './heap';
 import { ConfigError, createLogger, EXIT_CONFIG, formatConfig, helpText, loadConfig, type Logger } from '@neighwatch/config';
 import { Agent, AGENT_VERSION } from './agent';
 import { agentSchema, resolveToken, type AgentConfig } from './config';
