@@ -8,6 +8,8 @@
  *
  * Results: bench/collector.md.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { openStore } from '../libs/store/src/index.ts';
 import { createLogger } from '../libs/config/src/index.ts';
 import type { ObservationBatch__Output, Observation__Output } from '../libs/proto/src/index.ts';
@@ -62,6 +64,16 @@ function batches(): ObservationBatch__Output[][] {
 }
 
 const total = AGENTS * BATCHES * BATCH;
+
+// Heap and ArrayBuffer bytes in use after a full collection (to measure what a stage keeps).
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+function heapUsed(): number {
+  gc();
+  gc();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
 const tmp = tempDir('nw-bench-pipeline-');
 try {
   // Stage costs, one at a time, on the same data.
@@ -69,13 +81,23 @@ try {
   let t0 = performance.now();
   for (const perAgent of data) for (const b of perAgent) validateBatch(b, Date.now() * 1000, DEFAULT_LIMITS);
   const validateUs = ((performance.now() - t0) * 1000) / total;
+  const heapBefore = heapUsed();
   t0 = performance.now();
-  const converted = data.map((perAgent, a) => perAgent.flatMap((b) => b.observations.map((o) => toNeighborObservation(`agent-${a}`, o, o.captureTimeUs))));
+  const converted: ReturnType<typeof toNeighborObservation>[][] = data.map((perAgent, a) => perAgent.flatMap((b) => b.observations.map((o) => toNeighborObservation(`agent-${a}`, o, o.captureTimeUs))));
   const convertUs = ((performance.now() - t0) * 1000) / total;
+  // Correlation alone: CPU time per observation, and the heap it holds afterwards (all
+  // observations fall inside its 10 s match horizon here: capture times are 1 µs apart).
+  const correlateCpu0 = process.cpuUsage();
   t0 = performance.now();
   const correlation = new Correlation();
   for (let k = 0; k < BATCHES; k++) for (const list of converted) correlation.observe(list.slice(k * BATCH, (k + 1) * BATCH));
   const correlateUs = ((performance.now() - t0) * 1000) / total;
+  const correlateCpu = process.cpuUsage(correlateCpu0);
+  const correlateCpuUs = (correlateCpu.user + correlateCpu.system) / total;
+  // Drop the converted observations: what stays is what the correlator holds.
+  converted.length = 0;
+  const correlateHeapMb = (heapUsed() - heapBefore) / 1e6;
+  const correlateState = correlation.size();
 
   // The whole pipeline through the group committer and the real store.
   const store = await openStore({ file: `${tmp.dir}/pipeline.db` });
@@ -120,6 +142,9 @@ try {
       validateUsPerObservation: Number(validateUs.toFixed(2)),
       convertUsPerObservation: Number(convertUs.toFixed(2)),
       correlateUsPerObservation: Number(correlateUs.toFixed(2)),
+      correlateCpuUsPerObservation: Number(correlateCpuUs.toFixed(2)),
+      correlateHeapMbAfter: Number(correlateHeapMb.toFixed(1)),
+      correlateState,
     }),
   );
 } finally {

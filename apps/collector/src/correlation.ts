@@ -58,6 +58,11 @@ export class Correlation implements CorrelationEngine {
     return this.vantage.flush(nowUs);
   }
 
+  /** State held by the cross-node rules (sightings in the match window, observer bindings). */
+  size(): ReturnType<CrossNodeCorrelator['size']> {
+    return this.cross.size();
+  }
+
   /** MAC → node name from the inventories, for explanations. */
   nodeNames(): Map<string, string> {
     return this.cross.nodeNames();

@@ -52,7 +52,7 @@ export function isProxyAdvertisement(obs: NeighborObservation): boolean {
 }
 
 /** The IP the packet's link-layer address is claimed for (the subject of its findings). */
-export function claimedIp(obs: NeighborObservation): string | null {
+export function claimedIp(obs: Pick<NeighborObservation, 'type' | 'srcIp' | 'targetIp'>): string | null {
   switch (obs.type) {
     case 'NDP_NA':
     case 'NDP_REDIRECT':

@@ -70,9 +70,16 @@ export const SKEW_WINDOW_US = 300_000;
  * Sightings are kept this long (behind the newest capture time seen) for matching against
  * other vantage points whose batches arrive later. Agents ship batches every second or
  * so; a batch later than this (a reconnect after an outage) is not matched.
- * At 50k observations/s this holds ≈ 500k sightings (≈ 60 MB).
+ * At 50k observations/s this holds ≈ 500k sightings (≈ 35 MB in the compact window).
  */
 export const MATCH_HORIZON_US = 10 * SECOND_US;
+
+/**
+ * Bound on the sightings held whatever their times (a burst from a reconnecting agent, a
+ * clock far ahead): beyond it the oldest arrivals are dropped first. The compact window
+ * (sightings.ts) needs 54 bytes per sighting plus 8 MB of hash buckets: ≈ 65 MB at this bound.
+ */
+export const MAX_QUEUED_SIGHTINGS = 1_000_000;
 
 /** Sightings kept per fingerprint (retransmissions × vantage points); older ones drop. */
 export const MAX_SIGHTINGS_PER_FINGERPRINT = 16;

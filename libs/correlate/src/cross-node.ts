@@ -5,10 +5,17 @@
  * back. Single-vantage kinds are VantageCorrelator's job.
  *
  * State and its bounds:
- * - sightings by fingerprint: MATCH_HORIZON_US of capture time behind the newest, at most
- *   MAX_SIGHTINGS_PER_FINGERPRINT per fingerprint, evicted in arrival order;
+ * - sightings (sightings.ts: a ring of typed arrays, 54 bytes each, no reference to the
+ *   observation): MATCH_HORIZON_US of capture time behind the newest, at most
+ *   MAX_QUEUED_SIGHTINGS in all (oldest arrivals dropped first), of which the
+ *   MAX_SIGHTINGS_PER_FINGERPRINT newest of a fingerprint are matched; evicted in arrival
+ *   order without scanning; when its table of vantage points (or of malformed MAC or
+ *   fingerprint texts) reaches MAX_IDENTITIES, the window restarts empty;
  * - each observer's bindings (wire and neighbor cache): OBSERVER_BINDING_WINDOW_US, at most
- *   MAX_OBSERVER_BINDINGS per observer;
+ *   MAX_OBSERVER_BINDINGS per observer (the longest-held IP dropped first), updated in place;
+ * - stations (agent-less nodes by MAC): MAX_STATIONS (oldest dropped), MAX_STATION_ADDRESSES
+ *   addresses each; the address → stations index MAX_STATION_ADDRESS_ENTRIES (then cleared),
+ *   MAX_STATIONS_PER_ADDRESS each; proxied (IP, MAC) pairs MAX_PROXIED (then cleared);
  * - inventories: one per node, replaced on update.
  */
 import {
@@ -21,8 +28,9 @@ import {
   type VantagePoint,
 } from '@neighwatch/model';
 import { boundIp, boundMac, claimedIp, isArp, isProxyAdvertisement, LLADDR_FIELD } from './binding';
-import { MATCH_HORIZON_US, MAX_SIGHTINGS_PER_FINGERPRINT, OBSERVER_BINDING_WINDOW_US, SKEW_WINDOW_US } from './constants';
+import { MATCH_HORIZON_US, MAX_QUEUED_SIGHTINGS, MAX_SIGHTINGS_PER_FINGERPRINT, OBSERVER_BINDING_WINDOW_US, SKEW_WINDOW_US } from './constants';
 import { Eui64Memo } from './eui64';
+import { SightingWindow } from './sightings';
 import { NO_FINDINGS } from './vantage';
 
 export interface CrossNodeOptions {
@@ -31,25 +39,25 @@ export interface CrossNodeOptions {
   maxSightingsPerFingerprint?: number;
   observerBindingWindowUs?: number;
   maxObserverBindings?: number;
+  /** Bound on sightings held whatever their times (default MAX_QUEUED_SIGHTINGS). */
+  maxSightings?: number;
 }
 
 /** Bound on the bindings remembered per observer (≈ 150 bytes each). */
 const MAX_OBSERVER_BINDINGS = 65_536;
-/** Bound on the sightings queue whatever their times (a burst from a reconnecting agent). */
-const MAX_QUEUED_SIGHTINGS = 1_000_000;
 /** Bound on remembered proxy advertisements (target, MAC). */
 const MAX_PROXIED = 65_536;
 /** Bounds on agent-less stations: how many, addresses per station, stations per address. */
 const MAX_STATIONS = 65_536;
 const MAX_STATION_ADDRESSES = 16;
 const MAX_STATIONS_PER_ADDRESS = 4;
+/** Bound on addresses claimed by stations (the address → stations index); at it the index restarts empty. */
+const MAX_STATION_ADDRESS_ENTRIES = 262_144;
 
-interface Sighting {
-  obs: NeighborObservation;
-  /** Older sighting of the same fingerprint (arrival order), or null. */
-  next: Sighting | null;
-  dead: boolean;
-}
+/** What the REWRITTEN_IN_TRANSIT rule reads of a sighting (an observation, or a view of a held one). */
+type Seen = Pick<NeighborObservation, 'node' | 'iface' | 'direction' | 'timeUs' | 'type' | 'ethSrc' | 'lladdr' | 'ref' | 'srcIp' | 'targetIp'>;
+
+const NONE = -1;
 
 /** What an observer believes about an IP: from a frame it received, or its neighbor cache. */
 interface ObserverBinding {
@@ -58,6 +66,13 @@ interface ObserverBinding {
   timeUs: number;
   /** Evidence reference (the frame's ref), or -1 for a neighbor-cache entry. */
   ref: number;
+  /**
+   * The stations claiming the IP (its `stationsOf` list, or undefined for none), as of
+   * `stationsAt` (a `stationsGeneration`; -1: not known): spares the look-up when the same
+   * binding is seen again and no IP gained or lost its list since.
+   */
+  stations: string[] | undefined;
+  stationsAt: number;
 }
 
 interface OwnedAddress {
@@ -72,10 +87,6 @@ interface NodeIndex {
   ipv6: string[];
 }
 
-function sameVantage(a: NeighborObservation, b: NeighborObservation): boolean {
-  return a.node === b.node && a.iface === b.iface;
-}
-
 function vantageText(point: VantagePoint): string {
   return `${point.node}/${point.iface}`;
 }
@@ -87,15 +98,15 @@ export class CrossNodeCorrelator {
   private readonly observerBindingWindowUs: number;
   private readonly maxObserverBindings: number;
 
-  private readonly sightings = new Map<string, Sighting>();
-  private queue: Sighting[] = [];
-  private queueHead = 0;
+  private readonly window: SightingWindow;
   private newestUs = -Infinity;
 
   private readonly nodes = new Map<string, NodeIndex>();
   private readonly owners = new Map<string, OwnedAddress[]>();
   private readonly macNodes = new Map<string, string>();
   private readonly observed = new Map<string, Map<string, ObserverBinding>>();
+  private lastObserver = '';
+  private lastBindings: Map<string, ObserverBinding> | null = null;
   private readonly proxied = new Map<string, number>();
   /**
    * Nodes without an agent, known by MAC ("stations"): the addresses each one claimed in
@@ -104,6 +115,8 @@ export class CrossNodeCorrelator {
    */
   private readonly stations = new Map<string, NodeIndex>();
   private readonly stationsOf = new Map<string, string[]>();
+  /** Bumped whenever `stationsOf` gains or loses an entry (see ObserverBinding.stations). */
+  private stationsGeneration = 0;
   private readonly eui64 = new Eui64Memo();
 
   constructor(options: CrossNodeOptions = {}) {
@@ -112,6 +125,7 @@ export class CrossNodeCorrelator {
     this.maxSightingsPerFingerprint = options.maxSightingsPerFingerprint ?? MAX_SIGHTINGS_PER_FINGERPRINT;
     this.observerBindingWindowUs = options.observerBindingWindowUs ?? OBSERVER_BINDING_WINDOW_US;
     this.maxObserverBindings = options.maxObserverBindings ?? MAX_OBSERVER_BINDINGS;
+    this.window = new SightingWindow(options.maxSightings ?? MAX_QUEUED_SIGHTINGS);
   }
 
   /** MAC → node name, from every inventory (for explanations). */
@@ -151,7 +165,7 @@ export class CrossNodeCorrelator {
       for (const ip of index.ipv4.concat(index.ipv6)) {
         const binding = bindings.get(ip);
         if (binding === undefined) continue;
-        out = this.checkBinding(out, observer, ip, binding, null);
+        out = this.checkBinding(out, observer, ip, binding, null, this.owners.get(ip), bindings, undefined);
       }
     }
     return out ?? NO_FINDINGS;
@@ -193,10 +207,20 @@ export class CrossNodeCorrelator {
     if (obs.direction !== 'sent') {
       const ip = boundIp(obs);
       if (ip !== null) {
-        this.noteStation(obs, ip);
-        const binding: ObserverBinding = { mac: boundMac(obs), iface: obs.iface, timeUs: obs.timeUs, ref: obs.ref };
-        this.remember(obs.node, ip, binding);
-        out = this.checkBinding(out, obs.node, ip, binding, obs);
+        const owned = this.owners.get(ip);
+        const bindings = this.bindingsOf(obs.node);
+        const known = bindings.get(ip);
+        let stations: string[] | undefined;
+        if (owned === undefined) {
+          const cached = known !== undefined && known.stationsAt === this.stationsGeneration;
+          stations = this.noteStation(obs, ip, cached ? known.stations : this.stationsOf.get(ip));
+        }
+        const binding = this.remember(bindings, ip, known, boundMac(obs), obs.iface, obs.timeUs, obs.ref);
+        if (owned === undefined) {
+          binding.stations = stations;
+          binding.stationsAt = this.stationsGeneration;
+        }
+        out = this.checkBinding(out, obs.node, ip, binding, obs, owned, bindings, stations);
       }
     }
     this.evict();
@@ -206,9 +230,11 @@ export class CrossNodeCorrelator {
   /** One entry of an observer's neighbor cache (a full or delta snapshot). */
   observeNeighbor(entry: NeighborCacheEntry): readonly Finding[] {
     if (entry.mac === null || entry.state === 'incomplete' || entry.state === 'failed') return NO_FINDINGS;
-    const binding: ObserverBinding = { mac: entry.mac, iface: entry.iface, timeUs: entry.timeUs, ref: -1 };
-    this.remember(entry.observer, entry.ip, binding);
-    return this.checkBinding(null, entry.observer, entry.ip, binding, null) ?? NO_FINDINGS;
+    const bindings = this.bindingsOf(entry.observer);
+    const binding = this.remember(bindings, entry.ip, bindings.get(entry.ip), entry.mac, entry.iface, entry.timeUs, -1);
+    const owned = this.owners.get(entry.ip);
+    const stations = owned === undefined ? this.stationsOf.get(entry.ip) : undefined;
+    return this.checkBinding(null, entry.observer, entry.ip, binding, null, owned, bindings, stations) ?? NO_FINDINGS;
   }
 
   /** How much state is held (for metrics and the bounds tests). */
@@ -216,8 +242,8 @@ export class CrossNodeCorrelator {
     let bindings = 0;
     for (const map of this.observed.values()) bindings += map.size;
     return {
-      fingerprints: this.sightings.size,
-      queued: this.queue.length - this.queueHead,
+      fingerprints: this.window.fingerprints,
+      queued: this.window.size,
       observers: this.observed.size,
       bindings,
     };
@@ -226,40 +252,46 @@ export class CrossNodeCorrelator {
   // ---- REWRITTEN_IN_TRANSIT ----------------------------------------------------------
 
   private matchSighting(obs: NeighborObservation): Finding[] | null {
-    const fingerprint = obs.fingerprint;
-    const head = this.sightings.get(fingerprint) ?? null;
+    const window = this.window;
+    window.makeRoom();
+    const ethSrc = window.macId(obs.ethSrc);
+    const lladdr = window.macId(obs.lladdr);
+    window.key(obs.fingerprint);
+    const vantage = window.vantageOf(obs.node, obs.iface);
+    const timeUs = obs.timeUs;
     let out: Finding[] | null = null;
 
     // For every other vantage point, the sighting nearest in time within the skew window:
-    // NUD and ARP retransmissions carry the same bytes about a second apart.
+    // NUD and ARP retransmissions carry the same bytes about a second apart. At most
+    // maxSightingsPerFingerprint - 1 earlier sightings are considered, newest first.
+    const newest = window.first();
     let kept = 0;
-    let previous: Sighting | null = null;
-    for (let s = head; s !== null; previous = s, s = s.next) {
-      if (s.dead || kept >= this.maxSightingsPerFingerprint - 1) {
-        if (previous !== null) previous.next = null;
-        break;
-      }
+    for (let s = newest; s !== NONE; s = window.after(s)) {
+      if (kept >= this.maxSightingsPerFingerprint - 1) break;
       kept++;
-      const other = s.obs;
-      if (sameVantage(other, obs)) continue;
-      const distance = Math.abs(other.timeUs - obs.timeUs);
+      const otherVantage = window.vantageOfSighting(s);
+      if (otherVantage === vantage) continue;
+      const distance = Math.abs(window.timeOf(s) - timeUs);
       if (distance > this.skewWindowUs) continue;
-      if (this.hasNearer(head, s, obs, distance)) continue;
-      out = this.compare(out, other, obs);
+      if (this.hasNearer(newest, s, otherVantage, timeUs, distance)) continue;
+      // Same addresses at both points: nothing was rewritten (compare() would say so too).
+      if (window.ethSrcOf(s) === ethSrc && window.lladdrOf(s) === lladdr) continue;
+      out = this.compare(out, window.view(s, obs.srcIp, obs.targetIp), obs);
     }
-
-    const sighting: Sighting = { obs, next: head !== null && !head.dead ? head : null, dead: false };
-    this.sightings.set(fingerprint, sighting);
-    this.queue.push(sighting);
+    window.add(newest, vantage, timeUs, obs.ref, obs.type, obs.direction, ethSrc, lladdr);
     return out;
   }
 
-  /** Whether another sighting at `candidate`'s vantage point is nearer to `obs` in time. */
-  private hasNearer(head: Sighting | null, candidate: Sighting, obs: NeighborObservation, distance: number): boolean {
-    for (let s = head; s !== null && !s.dead; s = s.next) {
-      if (s === candidate || !sameVantage(s.obs, candidate.obs)) continue;
-      const d = Math.abs(s.obs.timeUs - obs.timeUs);
-      if (d < distance) return true;
+  /**
+   * Whether another sighting at `candidate`'s vantage point is nearer to `timeUs`, among the
+   * fingerprint's maxSightingsPerFingerprint newest.
+   */
+  private hasNearer(newest: number, candidate: number, candidateVantage: number, timeUs: number, distance: number): boolean {
+    const window = this.window;
+    let n = 0;
+    for (let s = newest; s !== NONE && n < this.maxSightingsPerFingerprint; s = window.after(s), n++) {
+      if (s === candidate || window.vantageOfSighting(s) !== candidateVantage) continue;
+      if (Math.abs(window.timeOf(s) - timeUs) < distance) return true;
     }
     return false;
   }
@@ -270,7 +302,7 @@ export class CrossNodeCorrelator {
    * (inventory); on one node, the earlier capture (one clock); the side that sent it;
    * the side whose claimed address agrees with its Ethernet source; the earlier one.
    */
-  private isOriginal(a: NeighborObservation, b: NeighborObservation): boolean {
+  private isOriginal(a: Seen, b: Seen): boolean {
     const owners = this.owners.get(a.srcIp);
     if (owners !== undefined) {
       const aOwned = owners.some((o) => this.nodes.get(o.node)?.macs.has(a.ethSrc));
@@ -285,7 +317,7 @@ export class CrossNodeCorrelator {
     return a.timeUs <= b.timeUs;
   }
 
-  private compare(out: Finding[] | null, a: NeighborObservation, b: NeighborObservation): Finding[] | null {
+  private compare(out: Finding[] | null, a: Seen, b: Seen): Finding[] | null {
     const ethRewritten = a.ethSrc !== b.ethSrc;
     const lladdrRewritten = a.lladdr !== b.lladdr;
     if (!ethRewritten && !lladdrRewritten) return out;
@@ -338,33 +370,48 @@ export class CrossNodeCorrelator {
   }
 
   private evict(): void {
-    const horizon = this.newestUs - this.matchHorizonUs;
-    const queue = this.queue;
-    let head = this.queueHead;
-    while (head < queue.length && (queue[head].obs.timeUs < horizon || queue.length - head > MAX_QUEUED_SIGHTINGS)) {
-      const sighting = queue[head];
-      sighting.dead = true;
-      // The map points at the newest sighting of a fingerprint: if that one is dead, all are.
-      if (this.sightings.get(sighting.obs.fingerprint) === sighting) this.sightings.delete(sighting.obs.fingerprint);
-      head++;
-    }
-    if (head > 4096 && head * 2 > queue.length) {
-      this.queue = queue.slice(head);
-      head = 0;
-    }
-    this.queueHead = head;
+    this.window.evict(this.newestUs - this.matchHorizonUs);
   }
 
   // ---- BINDING_CONFLICT and SPLIT_STACK ------------------------------------------------
 
-  private remember(observer: string, ip: string, binding: ObserverBinding): void {
+  /** An observer's bindings by IP (the last observer's map is at hand: batches come per node). */
+  private bindingsOf(observer: string): Map<string, ObserverBinding> {
+    if (observer === this.lastObserver && this.lastBindings !== null) return this.lastBindings;
     let bindings = this.observed.get(observer);
     if (bindings === undefined) this.observed.set(observer, (bindings = new Map()));
-    if (!bindings.has(ip) && bindings.size >= this.maxObserverBindings) {
+    this.lastObserver = observer;
+    this.lastBindings = bindings;
+    return bindings;
+  }
+
+  /**
+   * Records what the observer binds `ip` to, updating its record in place (a binding seen
+   * again allocates nothing). At maxObserverBindings the longest-held IP is dropped.
+   */
+  private remember(
+    bindings: Map<string, ObserverBinding>,
+    ip: string,
+    known: ObserverBinding | undefined,
+    mac: string,
+    iface: string,
+    timeUs: number,
+    ref: number,
+  ): ObserverBinding {
+    if (known !== undefined) {
+      known.mac = mac;
+      known.iface = iface;
+      known.timeUs = timeUs;
+      known.ref = ref;
+      return known;
+    }
+    if (bindings.size >= this.maxObserverBindings) {
       const oldest = bindings.keys().next().value;
       if (oldest !== undefined) bindings.delete(oldest);
     }
+    const binding: ObserverBinding = { mac, iface, timeUs, ref, stations: undefined, stationsAt: -1 };
     bindings.set(ip, binding);
+    return binding;
   }
 
   private ownerNode(ip: string | null): string | null {
@@ -387,9 +434,11 @@ export class CrossNodeCorrelator {
     ip: string,
     binding: ObserverBinding,
     obs: NeighborObservation | null,
+    owned: OwnedAddress[] | undefined,
+    bindings: Map<string, ObserverBinding>,
+    stations: string[] | undefined,
   ): Finding[] | null {
-    const owned = this.owners.get(ip);
-    if (owned === undefined) return this.checkStations(out, observer, ip, binding);
+    if (owned === undefined) return this.checkStations(out, observer, ip, binding, bindings, stations);
     const mac = binding.mac;
     const point: VantagePoint = { node: observer, iface: binding.iface };
     const evidence: EvidenceRef[] = binding.ref >= 0 ? [{ node: observer, iface: binding.iface, ref: binding.ref, timeUs: binding.timeUs }] : [];
@@ -416,8 +465,6 @@ export class CrossNodeCorrelator {
       }
 
       const otherFamily = ip.indexOf(':') >= 0 ? index.ipv4 : index.ipv6;
-      const bindings = this.observed.get(observer);
-      if (bindings === undefined) continue;
       for (const otherIp of otherFamily) {
         const other = bindings.get(otherIp);
         if (other === undefined || other.mac === mac) continue;
@@ -449,19 +496,21 @@ export class CrossNodeCorrelator {
   // ---- Agent-less nodes, grouped by MAC and EUI-64 --------------------------------------
 
   /** Records which station (MAC without an inventory) claims `ip`, from a received frame. */
-  private noteStation(obs: NeighborObservation, ip: string): void {
-    if (this.owners.has(ip)) return;
-    if (obs.lladdr === null || obs.lladdr === obs.ethSrc) this.addStationAddress(obs.ethSrc, ip);
+  /** `stations`: the IP's `stationsOf` list (undefined: none); returns it as it is after. */
+  private noteStation(obs: NeighborObservation, ip: string, stations: string[] | undefined): string[] | undefined {
+    if (obs.lladdr === null || obs.lladdr === obs.ethSrc) stations = this.addStationAddress(obs.ethSrc, ip, stations);
     if (ip.indexOf(':') >= 0) {
       const derived = this.eui64.macOf(ip);
-      if (derived !== null) this.addStationAddress(derived, ip);
+      if (derived !== null) stations = this.addStationAddress(derived, ip, stations);
     }
+    return stations;
   }
 
-  private addStationAddress(mac: string, ip: string): void {
-    if (this.macNodes.has(mac)) return; // an agent's node: its inventory says what it owns
-    let owners = this.stationsOf.get(ip);
-    if (owners !== undefined && owners.includes(mac)) return;
+  /** `owners`: the IP's `stationsOf` list (undefined: none); returns it as it is after. */
+  private addStationAddress(mac: string, ip: string, owners: string[] | undefined): string[] | undefined {
+    // Most frames repeat what is known: that test first.
+    if (owners !== undefined && owners.includes(mac)) return owners;
+    if (this.macNodes.has(mac)) return owners; // an agent's node: its inventory says what it owns
     let station = this.stations.get(mac);
     if (station === undefined) {
       if (this.stations.size >= MAX_STATIONS) {
@@ -474,11 +523,13 @@ export class CrossNodeCorrelator {
     if (list.length >= MAX_STATION_ADDRESSES) list.shift();
     list.push(ip);
     if (owners === undefined) {
-      if (this.stationsOf.size >= MAX_STATIONS) this.stationsOf.clear();
+      if (this.stationsOf.size >= MAX_STATION_ADDRESS_ENTRIES) this.stationsOf.clear();
       this.stationsOf.set(ip, (owners = []));
+      this.stationsGeneration++;
     }
     if (owners.length >= MAX_STATIONS_PER_ADDRESS) owners.shift();
     owners.push(mac);
+    return owners;
   }
 
   /**
@@ -486,11 +537,15 @@ export class CrossNodeCorrelator {
    * station's addresses. No BINDING_CONFLICT: a station's addresses are only what was seen,
    * and a rewritten claim is seen as well (it makes the rewriting MAC a co-owner).
    */
-  private checkStations(out: Finding[] | null, observer: string, ip: string, binding: ObserverBinding): Finding[] | null {
-    const owners = this.stationsOf.get(ip);
+  private checkStations(
+    out: Finding[] | null,
+    observer: string,
+    ip: string,
+    binding: ObserverBinding,
+    bindings: Map<string, ObserverBinding>,
+    owners: string[] | undefined,
+  ): Finding[] | null {
     if (owners === undefined) return out;
-    const bindings = this.observed.get(observer);
-    if (bindings === undefined) return out;
     const v6 = ip.indexOf(':') >= 0;
     for (const station of owners) {
       const index = this.stations.get(station);

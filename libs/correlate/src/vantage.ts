@@ -507,6 +507,10 @@ export class VantageCorrelator {
  */
 export class VantageCorrelators {
   private readonly byNode = new Map<string, Map<string, VantageCorrelator>>();
+  /** The last vantage point asked for: batches come per node, so most frames repeat it. */
+  private lastNode = '';
+  private lastIface = '';
+  private last: VantageCorrelator | null = null;
 
   constructor(private readonly options: VantageOptions = {}) {}
 
@@ -527,15 +531,20 @@ export class VantageCorrelators {
 
   /** Forgets a vantage point (an interface that went away). */
   forget(node: string, iface?: string): void {
+    this.last = null;
     if (iface === undefined) this.byNode.delete(node);
     else this.byNode.get(node)?.delete(iface);
   }
 
   at(node: string, iface: string): VantageCorrelator {
+    if (this.last !== null && node === this.lastNode && iface === this.lastIface) return this.last;
     let ifaces = this.byNode.get(node);
     if (ifaces === undefined) this.byNode.set(node, (ifaces = new Map()));
     let correlator = ifaces.get(iface);
     if (correlator === undefined) ifaces.set(iface, (correlator = new VantageCorrelator(this.options)));
+    this.lastNode = node;
+    this.lastIface = iface;
+    this.last = correlator;
     return correlator;
   }
 }
