@@ -418,6 +418,12 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
   const metrics = await (await fetch(`http://${collector.metricsAddress}/metrics`)).text();
   const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
   const commits = metric('neighwatch_sqlite_write_seconds_count');
+  // Rows per transaction, as a distribution (builds that have the histogram): share of commits at or below each bound.
+  const rowBuckets = [...metrics.matchAll(/^neighwatch_commit_rows_bucket\{le="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])] as const);
+  const rowsTotal = metric('neighwatch_commit_rows_count');
+  const commitRowsShare = rowBuckets.length
+    ? Object.fromEntries(rowBuckets.filter(([le]) => le !== '+Inf').map(([le, c]) => [`<=${le}`, Number((c / rowsTotal).toFixed(2))]))
+    : undefined;
   const writeSeconds = metric('neighwatch_sqlite_write_seconds_sum');
   await collector.stop();
   tmp.remove();
@@ -449,6 +455,7 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
     commits,
     meanCommitMs: Number(((writeSeconds / commits) * 1000).toFixed(1)),
     meanRowsPerCommit: Math.round((samples.at(-1)?.acked ?? 0) / commits),
+    ...(commitRowsShare ? { commitRowsShare } : {}),
     ...(mode === 'latency' ? { probes: latencies.length, p50Ms: percentile(latencies, 50)?.toFixed(1), p99Ms: percentile(latencies, 99)?.toFixed(1), maxMs: latencies.at(-1)?.toFixed(1) } : {}),
     ...(rejections.length ? { rejections } : {}),
   };

@@ -25,7 +25,7 @@ import type {
 import type { Allowlist } from './allowlist';
 import { ClockOffsetEstimator } from './clock';
 import { inventoryRecord, neighborSnapshotRecord, toNeighborObservation } from './convert';
-import { GroupCommitter } from './group-commit';
+import { GroupCommitter, type GroupCommitOptions } from './group-commit';
 import type { CollectorMetrics } from './metrics';
 import { TokenBucket } from './rate-limit';
 import { Unavailable } from './status';
@@ -48,7 +48,7 @@ export interface CorrelationEngine {
 export interface CollectorOptions {
   limits: ValidationLimits;
   rate: { observationsPerSecond: number; burst: number };
-  commit: { intervalMs: number; maxRows: number };
+  commit: GroupCommitOptions;
 }
 
 interface NodeState {

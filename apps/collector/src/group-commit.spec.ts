@@ -82,4 +82,40 @@ describe('GroupCommitter', () => {
     expect(seen).toEqual(['last']);
     await expect(committer.submit('late')).rejects.toThrow(/shutting down/);
   });
+
+  it('after a transaction, waits for minRows rows or until the oldest item has waited intervalMs', async () => {
+    const transactions: number[][] = [];
+    const started: number[] = [];
+    const gate = deferred();
+    const committer = new GroupCommitter<number>(
+      async (items) => {
+        transactions.push(items);
+        if (transactions.length === 1) await gate.promise;
+      },
+      (n) => n,
+      { intervalMs: 40, minRows: 10, maxRows: 100, onStart: (rows) => started.push(rows) },
+    );
+    const first = committer.submit(10); // minRows: starts at once
+    await Promise.resolve();
+    expect(transactions).toEqual([[10]]);
+    // Items that waited behind the running transaction for longer than intervalMs go as soon as it ends.
+    const second = committer.submit(2);
+    await new Promise((r) => setTimeout(r, 60));
+    gate.resolve();
+    await second;
+    expect(transactions).toEqual([[10], [2]]);
+    // A lone small item waits intervalMs for companions, measured from its own arrival.
+    const t0 = performance.now();
+    const third = committer.submit(3);
+    const fourth = committer.submit(4);
+    await Promise.all([first, third, fourth]);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(35);
+    expect(transactions).toEqual([[10], [2], [3, 4]]);
+    // …unless minRows rows gather first.
+    const t1 = performance.now();
+    await Promise.all([committer.submit(6), committer.submit(5)]);
+    expect(performance.now() - t1).toBeLessThan(35);
+    expect(transactions.at(-1)).toEqual([6, 5]);
+    expect(started).toEqual([10, 2, 7, 11]);
+  });
 });

@@ -1,19 +1,30 @@
 /**
  * Group commit: batches from every agent stream are coalesced into one database
- * transaction every few milliseconds (or as soon as enough rows wait), and each
- * submitter learns when the transaction holding its batch has committed. One
- * transaction is in flight at a time; what arrives meanwhile forms the next one. A
- * per-row (or per-batch) transaction would cap ingest at the disk's fsync rate.
+ * transaction, and each submitter learns when the transaction holding its batch has
+ * committed. One transaction is in flight at a time; what arrives meanwhile forms the
+ * next one. A per-row (or per-batch) transaction would cap ingest at the disk's fsync rate.
+ *
+ * When the previous transaction has ended, the next starts as soon as `minRows` rows wait,
+ * or when the oldest waiting item has waited `intervalMs`, whichever comes first: under a
+ * light load an observation waits at most `intervalMs` (plus the running transaction);
+ * under a heavy one transactions grow, and the per-transaction cost (BEGIN, COMMIT and
+ * its WAL write and fsync, one row update per node) is spread over more rows.
  */
 export interface GroupCommitOptions {
-  /** Longest an item waits for companions before its transaction starts. */
+  /** Longest the oldest waiting item waits for companions (once no transaction runs). */
   intervalMs: number;
-  /** Start the transaction at once when this many rows wait; also the most one transaction takes. */
+  /** Start at once when this many rows wait (default: maxRows). */
+  minRows?: number;
+  /** The most one transaction takes. */
   maxRows: number;
+  /** Told each transaction's rows and how long its oldest item waited (ms), for metrics. */
+  onStart?: (rows: number, waitedMs: number) => void;
 }
 
 interface Waiting<Item> {
   item: Item;
+  /** performance.now() when submitted. */
+  at: number;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -35,7 +46,7 @@ export class GroupCommitter<Item> {
   submit(item: Item): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the collector is shutting down'));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, at: performance.now(), resolve, reject });
       this.queuedRows += this.rowsOf(item);
       this.schedule();
     });
@@ -47,11 +58,12 @@ export class GroupCommitter<Item> {
   }
 
   private schedule(): void {
-    if (this.running) return; // the running transaction's end starts the next
-    if (this.queuedRows >= this.options.maxRows) {
+    if (this.running || this.queue.length === 0) return; // the running transaction's end starts the next
+    const waited = performance.now() - this.queue[0].at;
+    if (this.queuedRows >= (this.options.minRows ?? this.options.maxRows) || waited >= this.options.intervalMs) {
       this.start();
     } else if (!this.timer) {
-      this.timer = setTimeout(() => this.start(), this.options.intervalMs);
+      this.timer = setTimeout(() => this.start(), this.options.intervalMs - waited);
     }
   }
 
@@ -71,6 +83,7 @@ export class GroupCommitter<Item> {
     }
     const group = this.queue.splice(0, take);
     this.queuedRows -= rows;
+    this.options.onStart?.(rows, performance.now() - group[0].at);
     this.running = this.write(group.map((w) => w.item)).then(
       () => {
         for (const w of group) w.resolve();

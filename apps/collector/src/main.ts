@@ -13,6 +13,7 @@ import { Authenticator } from './auth';
 import { Collector } from './collector';
 import { checkConsistency, collectorSchema, isLoopback, loadTokens, parseListen, type CollectorConfig } from './config';
 import { Correlation } from './correlation';
+import type { GroupCommitOptions } from './group-commit';
 import { endStreams, ingestHandlers, type IngestContext } from './ingest';
 import { Maintenance } from './maintenance';
 import { CollectorMetrics, serveMetrics } from './metrics';
@@ -113,10 +114,19 @@ async function run(config: CollectorConfig, auth: Authenticator, tokens: ReturnT
   log.info('correlator state rebuilt', { nodes: nodes.length, neighborEntries: caches.length, observations: recent.length });
 
   const limits = { ...DEFAULT_LIMITS, maxBatchObservations: config.maxBatchObservations, maxFrameBytes: config.maxFrameBytes };
+  const commit: GroupCommitOptions = {
+    intervalMs: config.commitInterval,
+    minRows: Math.min(config.commitMinRows, config.commitMaxRows),
+    maxRows: config.commitMaxRows,
+    onStart: (rows, waitedMs) => {
+      metrics.commitRows.observe(rows);
+      metrics.commitWaitSeconds.observe(waitedMs / 1000);
+    },
+  };
   const collector = new Collector(store, correlation, new Allowlist(config.allowlist), metrics, log, {
     limits,
     rate: { observationsPerSecond: config['rateLimit.observationsPerSecond'], burst: config['rateLimit.burst'] },
-    commit: { intervalMs: config.commitInterval, maxRows: config.commitMaxRows },
+    commit,
   });
 
   let metricsServer: Server | null = null;

@@ -91,6 +91,13 @@ export class CollectorMetrics {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
   ]);
 
+  readonly commitRows = new Histogram('neighwatch_commit_rows', 'Observations (or findings/ranges, at least 1) per group-commit transaction.', [
+    10, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 20000,
+  ]);
+  readonly commitWaitSeconds = new Histogram('neighwatch_commit_wait_seconds', 'How long the oldest batch of a group-commit transaction waited before it started.', [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+  ]);
+
   readonly memory = new Counter(
     'neighwatch_process_memory_bytes',
     'Collector process memory at scrape time, by kind (rss, heap_used, heap_total, external, array_buffers).',

@@ -10,6 +10,7 @@ import { batch, mac, observation, T0 } from '../test/fixtures.ts';
 import { openStore, type BindingRow, type Store } from './index.ts';
 
 const writer = fileURLToPath(new URL('../test/binding-crash-writer.ts', import.meta.url));
+const sliceWriter = fileURLToPath(new URL('../test/binding-slice-writer.ts', import.meta.url));
 let dir: string;
 let file: string;
 let store: Store | null = null;
@@ -155,5 +156,94 @@ describe('binding fold across commits', () => {
     await store.close();
     store = await openStore({ file });
     expect((await allBindings(store, 'fold-node')).reduce((sum, b) => sum + b.count, 0)).toBe(before.committed);
+  });
+
+  it('flushes a few nodes per transaction, each with its own watermark, and units go in between', async () => {
+    store = await openStore({ file, bindingFlushMs: 20 });
+    const nodes = ['n1', 'n2', 'n3', 'n4', 'n5', 'n6'];
+    // 256 distinct bindings per node: more than one node's worth per slice would exceed the slice bound.
+    await store.commitIngest({ observations: nodes.flatMap((node) => batch(node, 1, 300, T0)) });
+    const reader = new Database(file, { readonly: true });
+    const folded = reader.prepare('SELECT COUNT(*) AS c FROM node WHERE bindings_folded_sequence = committed_sequence');
+    const seen = new Set<number>();
+    let unitsDuringRound = 0;
+    try {
+      await vi.waitFor(
+        async () => {
+          const c = (folded.get() as { c: number }).c;
+          seen.add(c);
+          // A unit committed while the round is half done: its node keeps its binding for the next round.
+          if (c > 0 && c < nodes.length && unitsDuringRound === 0) {
+            unitsDuringRound++;
+            await store!.commitIngest({ observations: [observation('n1', 301, T0 + 400, { srcIp: '2001:db8::99', lladdr: mac(9) })] });
+          }
+          expect(c).toBe(nodes.length);
+        },
+        { timeout: 5000, interval: 0 },
+      );
+      // Watermarks moved node by node (the reader saw states in between), not all at once.
+      expect([...seen].some((c) => c > 0 && c < nodes.length)).toBe(true);
+      expect(unitsDuringRound).toBe(1);
+      // Every committed sighting ends up counted exactly once.
+      await vi.waitFor(() => expect(storedWireBindings().reduce((sum, b) => sum + b.count, 0)).toBe(6 * 300 + 1), { timeout: 5000, interval: 10 });
+    } finally {
+      reader.close();
+    }
+    for (const node of nodes) expect(watermark(node).folded).toBe(watermark(node).committed);
+  });
+
+  it('a SIGKILL in the middle of a sliced flush loses no sighting and counts none twice', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', sliceWriter, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      for await (const line of createInterface({ input: child.stdout! })) {
+        if (line === 'kill') {
+          child.kill('SIGKILL');
+          break;
+        }
+      }
+      await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    expect(child.signalCode).toBe('SIGKILL');
+    const db = new Database(file, { readonly: true });
+    const marks = db.prepare('SELECT name, committed_sequence AS committed, bindings_folded_sequence AS folded FROM node ORDER BY name').all() as {
+      name: string;
+      committed: number;
+      folded: number;
+    }[];
+    const expected = db
+      .prepare(
+        `SELECT n.name AS node, o.src_ip AS ip, o.lladdr AS mac, COUNT(*) AS count, MIN(o.time_us) AS first, MAX(o.time_us) AS last
+         FROM observation o JOIN node n ON n.id = o.node_id GROUP BY n.name, o.src_ip, o.lladdr ORDER BY n.name, o.src_ip`,
+      )
+      .all() as { node: string; ip: string; mac: string; count: number; first: number; last: number }[];
+    db.close();
+    expect(marks).toHaveLength(6);
+    // Slices ran before the kill: some watermarks had moved.
+    expect(marks.some((m) => m.folded > 0)).toBe(true);
+
+    store = await openStore({ file, bindingFlushMs: 3_600_000 });
+    const got: typeof expected = [];
+    for (const m of marks) {
+      expect(watermark(m.name).folded).toBe(m.committed);
+      for (const b of await allBindings(store, m.name)) {
+        got.push({ node: m.name, ip: b.ip, mac: b.mac, count: b.count, first: b.firstSeenUs, last: b.lastSeenUs });
+      }
+    }
+    got.sort((a, b) => (a.node !== b.node ? (a.node < b.node ? -1 : 1) : a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
+    expect(got).toEqual(expected);
+    expect(got.reduce((sum, b) => sum + b.count, 0)).toBe(marks.reduce((sum, m) => sum + m.committed, 0));
+  });
+
+  it('stores the first of two rows with the same sequence inside one unit, and folds its binding once', async () => {
+    store = await openStore({ file, bindingFlushMs: 3_600_000 });
+    // The repeat of sequence 5 comes 65 rows after the original, with another binding.
+    const rows = batch('router', 1, 69, T0);
+    rows.push(observation('router', 5, T0 + 999, { srcIp: '2001:db8::77', lladdr: mac(77) }));
+    const result = await store.commitIngest({ observations: rows });
+    expect(result).toMatchObject({ inserted: 69, duplicates: 1 });
+    expect((await store.listBindings({ ip: '2001:db8::77' })).items).toEqual([]);
+    expect((await allBindings(store, 'router')).reduce((sum, b) => sum + b.count, 0)).toBe(69);
   });
 });
