@@ -33,4 +33,6 @@ export default [
       ],
     },
   },
+  // CommonJS entry points (bin/neighwatch.cjs): require() is how they load.
+  { files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
 ];

@@ -24,7 +24,7 @@ fi
 node tools/build.mjs cli
 
 declare -A cmd=(
-  [neighwatch]="node bin/neighwatch.js analyze --format json $file"
+  [neighwatch]="node bin/neighwatch.cjs analyze --format json $file"
   [tcpdump]="tcpdump -nn -r $file"
   [tshark]="tshark -r $file"
 )

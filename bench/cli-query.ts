@@ -78,7 +78,7 @@ interface Sample {
   bytes: number;
 }
 
-const ENTRY = join(ROOT, 'bin/neighwatch.js');
+const ENTRY = join(ROOT, 'bin/neighwatch.cjs');
 const BEFORE = process.env.CLI_BEFORE || undefined;
 
 /** Runs the CLI under /usr/bin/time for wall time and peak RSS. */

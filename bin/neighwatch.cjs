@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Entry point of `neighwatch`: loads the bundle that `npm run build` writes to dist/apps/cli.
-// That bundle is CommonJS, loaded with require(): synchronous, without the ES module
-// loader's extra work on every start.
-import { createRequire } from 'node:module';
+// CommonJS on purpose (the package is "type": "module"): a .cjs entry and a require() of
+// the CommonJS bundle skip the ES module loader's work on every start (~5–10 ms of CPU).
+'use strict';
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
 
-const require = createRequire(import.meta.url);
-const bundle = require('node:url').fileURLToPath(new URL('../dist/apps/cli/main.cjs', import.meta.url));
-if (!require('node:fs').existsSync(bundle)) {
+const bundle = join(__dirname, '../dist/apps/cli/main.cjs');
+if (!existsSync(bundle)) {
   process.stderr.write('neighwatch: not built yet: run `npm run setup` (or `npm run build`) in the neighwatch checkout\n');
   process.exit(1);
 }

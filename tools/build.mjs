@@ -48,7 +48,7 @@ const esmRequire = { js: "import { createRequire as __nwCreateRequire } from 'no
 
 if (app === 'cli') {
   // The CLI is CommonJS (app.cjs) so that V8 can cache its compiled code between runs:
-  // main.cjs (apps/cli/src/start.ts), which bin/neighwatch.js loads, runs it through
+  // main.cjs (apps/cli/src/start.ts), which bin/neighwatch.cjs loads, runs it through
   // vm.Script with that cache.
   await build({
     ...common,

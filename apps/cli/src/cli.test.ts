@@ -145,7 +145,7 @@ describe('mismatches', () => {
   it('colours and fits the table to the width only on a terminal', async () => {
     // `script` gives the CLI a pseudo-terminal of 100 columns.
     const onTerminal = (env: string) =>
-      execFileSync('script', ['-qec', `stty cols 100; ${env} ${process.execPath} ${join(ROOT, 'bin/neighwatch.js')} mismatches ${base.join(' ')}`, '/dev/null'], {
+      execFileSync('script', ['-qec', `stty cols 100; ${env} ${process.execPath} ${join(ROOT, 'bin/neighwatch.cjs')} mismatches ${base.join(' ')}`, '/dev/null'], {
         encoding: 'utf8',
         env: { ...process.env, NO_COLOR: '' },
       });
@@ -405,7 +405,7 @@ describe('large output through a slow pipe', () => {
     // The reader starts only after 2 s: the CLI must wait for it rather than exit with
     // the pipe's buffer full and the rest of its output lost.
     const out = join(temp.dir, 'bindings.json');
-    const command = [process.execPath, join(ROOT, 'bin/neighwatch.js'), 'bindings', '--node', 'router', '--limit', '0', '--format', 'json', ...base].join(' ');
+    const command = [process.execPath, join(ROOT, 'bin/neighwatch.cjs'), 'bindings', '--node', 'router', '--limit', '0', '--format', 'json', ...base].join(' ');
     execFileSync('bash', ['-c', `set -o pipefail; ${command} | (sleep 2; cat) > ${out}`]);
     const text = readFileSync(out, 'utf8');
     expect(text.length).toBeGreaterThan(100_000);

@@ -1,5 +1,5 @@
 /**
- * What `bin/neighwatch.js` loads (dist/apps/cli/main.cjs, CommonJS): runs the CLI itself
+ * What `bin/neighwatch.cjs` loads (dist/apps/cli/main.cjs, CommonJS): runs the CLI itself
  * (dist/apps/cli/app.cjs, built from main.ts) through its V8 code cache (code-cache.ts).
  * NEIGHWATCH_CODE_CACHE=off runs it without reading or writing a cache.
  */

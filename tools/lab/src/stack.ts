@@ -26,7 +26,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 const BIN = {
   agent: join(REPO_ROOT, 'bin/neighwatch-agent.js'),
   collector: join(REPO_ROOT, 'bin/neighwatch-collector.js'),
-  cli: join(REPO_ROOT, 'bin/neighwatch.js'),
+  cli: join(REPO_ROOT, 'bin/neighwatch.cjs'),
 };
 
 const COLLECTOR_START_TIMEOUT_MS = 30_000;

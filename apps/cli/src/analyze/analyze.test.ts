@@ -14,7 +14,7 @@ const sample = join(root, 'apps/cli/samples/field-case.pcap');
 let dir: string;
 
 function neighwatch(...args: string[]) {
-  const result = spawnSync(process.execPath, [join(root, 'bin/neighwatch.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [join(root, 'bin/neighwatch.cjs'), ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -114,7 +114,7 @@ describe('neighwatch analyze (built binary)', () => {
     const record = ns.subarray(0, 16 + ns.readUInt32LE(8));
     const many = join(dir, 'many.pcap');
     writeFileSync(many, Buffer.concat([readFileSync(sample).subarray(0, 24), ...Array.from({ length: 50_000 }, () => record)]));
-    const result = spawnSync('sh', ['-c', `"${process.execPath}" bin/neighwatch.js analyze --format jsonl "${many}" | head -n 2`], {
+    const result = spawnSync('sh', ['-c', `"${process.execPath}" bin/neighwatch.cjs analyze --format jsonl "${many}" | head -n 2`], {
       cwd: root,
       encoding: 'utf8',
       timeout: 60_000,

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ingestService, ipBytes, macBytes, observationOf as observationFromFrame, type AgentMessage, type CollectorMessage__Output, type Interface, type Observation } from '@neighwatch/proto';
 
 export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-export const CLI = join(ROOT, 'bin/neighwatch.js');
+export const CLI = join(ROOT, 'bin/neighwatch.cjs');
 export const COLLECTOR = join(ROOT, 'bin/neighwatch-collector.js');
 
 export const TOKENS = { vm: 'cli-test-vm-token-0001', host: 'cli-test-host-token-002', router: 'cli-test-router-token-3', read: 'cli-test-read-token-004' };
