@@ -4,10 +4,12 @@
  * validation and correlation for the length of every transaction; on a worker thread
  * the next group of batches is received and prepared while the previous one commits.
  * Calls are proxied as messages; the Store interface, and its error classes, are the same
- * on both sides.
+ * on both sides. `commitIngest`, the hot one, sends its unit packed into one ArrayBuffer
+ * that is transferred, not copied (see ingest-pack.ts); the rare calls use structured clone.
  */
 import { Worker, parentPort } from 'node:worker_threads';
-import { openStore, StoreConflictError, StoreError, StoreNotFoundError, type Store, type StoreOptions } from '@neighwatch/store';
+import { openStore, StoreConflictError, StoreError, StoreNotFoundError, type IngestUnit, type Store, type StoreOptions } from '@neighwatch/store';
+import { packIngestUnit, unpackIngestUnit } from './ingest-pack.js';
 
 /** Every Store method, checked against the interface by the compiler. */
 const METHODS = [
@@ -35,6 +37,8 @@ interface Call {
   id: number;
   method: Method;
   args: unknown[];
+  /** commitIngest: the unit, packed (args is then empty). */
+  packed?: ArrayBuffer;
 }
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; message: string; fields?: string[] } };
 type Hello = { ready: true; file: string } | { ready: false; error: { name: string; message: string } };
@@ -95,6 +99,20 @@ export async function openThreadedStore(options: StoreOptions, entry: URL, onFat
 
   const store = { file } as Record<string, unknown>;
   for (const method of METHODS) store[method] = (...args: unknown[]) => call(method, args);
+  store.commitIngest = (unit: IngestUnit) => {
+    if (dead) return Promise.reject(dead);
+    let packed: ArrayBuffer;
+    try {
+      packed = packIngestUnit(unit);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, method: 'commitIngest', args: [], packed } satisfies Call, [packed]);
+    });
+  };
   store.close = async () => {
     closing = true;
     await call('close', []);
@@ -117,7 +135,8 @@ export async function serveStoreThread(options: StoreOptions): Promise<void> {
   port.postMessage({ ready: true, file: store.file } satisfies Hello);
   port.on('message', (call: Call) => {
     const fn = (store[call.method] as (...a: unknown[]) => Promise<unknown>).bind(store);
-    fn(...call.args).then(
+    const run = async () => fn(...(call.packed ? [unpackIngestUnit(call.packed)] : call.args));
+    run().then(
       (value) => port.postMessage({ id: call.id, ok: true, value } satisfies Reply),
       (error: unknown) => {
         const e = error instanceof Error ? error : new Error(String(error));
