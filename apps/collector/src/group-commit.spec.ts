@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommitter } from './group-commit';
+import { GroupCommitter, type GroupCommitOptions } from './group-commit';
 
 function deferred() {
   let resolve!: () => void;
@@ -11,6 +11,21 @@ function deferred() {
   return { promise, resolve, reject };
 }
 
+/** A committer over numbers (each number its own row count) whose first transaction waits for `gate`. */
+function gatedCommitter(options: GroupCommitOptions) {
+  const transactions: number[][] = [];
+  const gate = deferred();
+  const committer = new GroupCommitter<number>(
+    async (items) => {
+      transactions.push(items);
+      if (transactions.length === 1) await gate.promise;
+    },
+    (n) => n,
+    options,
+  );
+  return { committer, transactions, gate };
+}
+
 describe('GroupCommitter', () => {
   it('coalesces items submitted close together into one transaction', async () => {
     const transactions: number[][] = [];
@@ -20,16 +35,7 @@ describe('GroupCommitter', () => {
   });
 
   it('starts at once when enough rows wait, and queues the rest behind the running transaction', async () => {
-    const transactions: number[][] = [];
-    const gate = deferred();
-    const committer = new GroupCommitter<number>(
-      async (items) => {
-        transactions.push(items);
-        if (transactions.length === 1) await gate.promise;
-      },
-      (n) => n,
-      { intervalMs: 60_000, maxRows: 10 },
-    );
+    const { committer, transactions, gate } = gatedCommitter({ intervalMs: 60_000, maxRows: 10 });
     const first = committer.submit(10); // reaches maxRows: no 60 s wait
     const second = committer.submit(4);
     const third = committer.submit(6);
@@ -41,16 +47,7 @@ describe('GroupCommitter', () => {
   });
 
   it('caps a transaction at maxRows and commits the rest next', async () => {
-    const transactions: number[][] = [];
-    const gate = deferred();
-    const committer = new GroupCommitter<number>(
-      async (items) => {
-        transactions.push(items);
-        if (transactions.length === 1) await gate.promise;
-      },
-      (n) => n,
-      { intervalMs: 1, maxRows: 10 },
-    );
+    const { committer, transactions, gate } = gatedCommitter({ intervalMs: 1, maxRows: 10 });
     const all = [committer.submit(1), committer.submit(4), committer.submit(5), committer.submit(3), committer.submit(12)];
     await new Promise((r) => setTimeout(r, 5));
     gate.resolve();
@@ -84,17 +81,8 @@ describe('GroupCommitter', () => {
   });
 
   it('after a transaction, waits for minRows rows or until the oldest item has waited intervalMs', async () => {
-    const transactions: number[][] = [];
     const started: number[] = [];
-    const gate = deferred();
-    const committer = new GroupCommitter<number>(
-      async (items) => {
-        transactions.push(items);
-        if (transactions.length === 1) await gate.promise;
-      },
-      (n) => n,
-      { intervalMs: 40, minRows: 10, maxRows: 100, onStart: (rows) => started.push(rows) },
-    );
+    const { committer, transactions, gate } = gatedCommitter({ intervalMs: 40, minRows: 10, maxRows: 100, onStart: (rows) => started.push(rows) });
     const first = committer.submit(10); // minRows: starts at once
     await Promise.resolve();
     expect(transactions).toEqual([[10]]);
