@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { batch, mac, observation, T0 } from '../test/fixtures.ts';
+import { runUntilKilled } from '../test/kill-child.ts';
 import { openStore, type BindingRow, type Store } from './index.ts';
 
 const writer = fileURLToPath(new URL('../test/binding-crash-writer.ts', import.meta.url));
@@ -119,18 +118,7 @@ describe('binding fold across commits', () => {
   });
 
   it('re-folds what a SIGKILL left only in memory: every stored sighting counted exactly once', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', writer, file, 'fold-node'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    try {
-      for await (const line of createInterface({ input: child.stdout! })) {
-        if (line === 'kill') {
-          child.kill('SIGKILL');
-          break;
-        }
-      }
-      await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+    const child = await runUntilKilled(writer, [file, 'fold-node'], (line) => line === 'kill');
     expect(child.signalCode).toBe('SIGKILL');
     // The kill left at least the 10 units after the forced flush unfolded in the table.
     const before = watermark('fold-node');
@@ -193,18 +181,7 @@ describe('binding fold across commits', () => {
   });
 
   it('a SIGKILL in the middle of a sliced flush loses no sighting and counts none twice', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', sliceWriter, file], { stdio: ['ignore', 'pipe', 'inherit'] });
-    try {
-      for await (const line of createInterface({ input: child.stdout! })) {
-        if (line === 'kill') {
-          child.kill('SIGKILL');
-          break;
-        }
-      }
-      await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+    const child = await runUntilKilled(sliceWriter, [file], (line) => line === 'kill');
     expect(child.signalCode).toBe('SIGKILL');
     const db = new Database(file, { readonly: true });
     const marks = db.prepare('SELECT name, committed_sequence AS committed, bindings_folded_sequence AS folded FROM node ORDER BY name').all() as {

@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from './index.ts';
+import { runUntilKilled } from '../test/kill-child.ts';
 
 const writer = fileURLToPath(new URL('../test/crash-writer.ts', import.meta.url));
 let dir: string;
@@ -18,24 +17,14 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 describe('crash safety', () => {
   it('every sequence reported committed survives a SIGKILL mid-run', async () => {
     const file = join(dir, 'collector.db');
-    const child = spawn(process.execPath, ['--import', 'tsx', writer, file, 'crash-node'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let lastAcked = 0;
-    try {
-      const lines = createInterface({ input: child.stdout! });
-      let commits = 0;
-      for await (const line of lines) {
-        if (line === 'ready') continue;
-        lastAcked = Number(line);
-        // Kill while it is busy writing the next unit: no clean shutdown, no final checkpoint.
-        if (++commits === 40) {
-          child.kill('SIGKILL');
-          break;
-        }
-      }
-      await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+    let commits = 0;
+    // Kill while it is busy writing the next unit.
+    const child = await runUntilKilled(writer, [file, 'crash-node'], (line) => {
+      if (line === 'ready') return false;
+      lastAcked = Number(line);
+      return ++commits === 40;
+    });
     expect(child.signalCode).toBe('SIGKILL');
     expect(lastAcked).toBe(40 * 500);
 
