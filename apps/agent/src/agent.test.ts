@@ -10,7 +10,7 @@ import { arpRequest, encodeArp, encodeNdp, formatIPv4, formatIPv6, formatMac } f
 import type { Observation__Output } from '@neighwatch/proto';
 import { FakeCollector } from '../test/fake-collector';
 import { parse as parseYaml } from 'yaml';
-import { AGENT_BIN, buildAgent, Lab, metricSum, ROOT, sh } from '../test/harness';
+import { AGENT_BIN, buildAgent, extractAgentBundle, Lab, metricSum, ROOT, sh } from '../test/harness';
 
 const AGENT_IP = ['192.0.2.1/24', '2001:db8::1/64'] as [string, string];
 const PEER_IP = ['192.0.2.2/24', '2001:db8::2/64'] as [string, string];
@@ -404,7 +404,12 @@ describe('robustness', () => {
     const unit = readFileSync(join(ROOT, 'deploy/neighwatch-agent.service'), 'utf8');
     const nodeArgs = /^ExecStart=\S*node((?: --\S+)*) \S*bin\/neighwatch-agent\.js/m.exec(unit)![1].trim().split(' ').filter(Boolean);
     expect(nodeArgs).toContain('--single-threaded');
+    // From the extracted bundle, as deployed under /opt: the checkout itself may sit in a
+    // directory the unprivileged user cannot enter (e.g. made by mktemp -d).
+    const bin = join(extractAgentBundle(lab.dir), 'bin/neighwatch-agent.js');
     const agent = lab.agent(a, agentArgs(), {
+      bin,
+      cwd: '/',
       wrapper: ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=+net_raw,+net_admin', '--ambient-caps=+net_raw,+net_admin'],
       nodeArgs,
     });

@@ -2,14 +2,14 @@
  * tools/bundle-agent.sh: the tarball runs from a directory outside the checkout, with
  * nothing but Node.js and the libpcap runtime, and captures for real.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { arpRequest, formatIPv4 } from '@neighwatch/packet';
 import { FakeCollector } from '../test/fake-collector';
-import { Lab, ROOT } from '../test/harness';
+import { extractAgentBundle, Lab } from '../test/harness';
 
 let lab: Lab | undefined;
 let collector: FakeCollector | undefined;
@@ -24,14 +24,9 @@ afterEach(async () => {
 describe('agent bundle', () => {
   it('runs --help from an extracted tarball outside the repository, and captures', async () => {
     outside = mkdtempSync(join(tmpdir(), 'nw-bundle-'));
-    const tarball = join(outside, 'agent.tar.gz');
-    execFileSync('bash', [join(ROOT, 'tools/bundle-agent.sh'), tarball], { cwd: ROOT, stdio: 'pipe' });
-    const extracted = join(outside, 'opt');
-    execFileSync('mkdir', ['-p', extracted]);
-    execFileSync('tar', ['-C', extracted, '-xzf', tarball]);
-    const [dir] = readdirSync(extracted);
-    const bin = join(extracted, dir, 'bin/neighwatch-agent.js');
-    expect(readdirSync(join(extracted, dir, 'node_modules/cap/build/Release'))).toEqual(['cap.node']);
+    const dir = extractAgentBundle(outside);
+    const bin = join(dir, 'bin/neighwatch-agent.js');
+    expect(readdirSync(join(dir, 'node_modules/cap/build/Release'))).toEqual(['cap.node']);
 
     // No NODE_PATH, cwd far from the checkout: only the bundle's own files can be found.
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };

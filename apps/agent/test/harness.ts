@@ -4,7 +4,7 @@
  * with this run's id and deleted in `cleanup()` (called from afterEach).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,22 @@ export function sh(args: string[], input?: string): string {
 
 export function buildAgent(): void {
   execFileSync(process.execPath, ['tools/build.mjs', 'agent'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/**
+ * Builds the self-contained agent tarball (tools/bundle-agent.sh) into `dir` and extracts it
+ * to `dir`/opt, as an operator would to /opt; returns the extracted directory. Also how a test
+ * runs the agent as another user: the checkout may sit in a directory only root can enter.
+ */
+export function extractAgentBundle(dir: string): string {
+  const tarball = join(dir, 'agent.tar.gz');
+  execFileSync('bash', [join(ROOT, 'tools/bundle-agent.sh'), tarball], { cwd: ROOT, stdio: 'pipe' });
+  const extracted = join(dir, 'opt');
+  mkdirSync(extracted, { recursive: true });
+  chmodSync(extracted, 0o755);
+  execFileSync('tar', ['-C', extracted, '-xzf', tarball]);
+  const [name] = readdirSync(extracted);
+  return join(extracted, name);
 }
 
 export interface AgentProcess {
