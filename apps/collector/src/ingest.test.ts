@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { arpRequest, encodeNdp } from '@neighwatch/packet';
 import { service as healthService } from 'grpc-health-check';
-import type { ListNodesResponse__Output, Observation } from '@neighwatch/proto';
-import { ROOT, TOKENS, TestAgent, ask, queryClient, startCollector, tempDir, type CollectorProcess } from './testing/harness';
+import { agentMessageFromBytes, ingestService, type CollectorMessage__Output, type ListNodesResponse__Output, type Observation } from '@neighwatch/proto';
+import { ROOT, TOKENS, TestAgent, ask, bearer, queryClient, startCollector, tempDir, type CollectorProcess } from './testing/harness';
 import { observationOf } from './testing/frames';
 
 const VM_MAC = '00:03:ff:13:7d:75';
@@ -111,6 +111,68 @@ describe('the stream protocol', () => {
     const s = await a.ended;
     expect(s.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(s.details).toMatch(/^hello\.agent_time_us: /);
+  });
+
+  it('ends a stream carrying bytes that are not an AgentMessage with INVALID_ARGUMENT and the decoder’s reason, and keeps serving other agents', async () => {
+    const metric = async () =>
+      Number(/^neighwatch_stream_errors_total\{code="INVALID_ARGUMENT"\} (\d+)$/m.exec(await (await fetch(`http://${collector.metricsAddress}/metrics`)).text())?.[1] ?? 0);
+    const errorsBefore = await metric();
+    // Another agent, mid-stream while the bad bytes arrive.
+    const other = agent(TOKENS.host);
+    other.hello('host');
+    const base = (await other.next((m) => m.body === 'helloReply')).helloReply!.committedSequence;
+
+    // A client that writes whatever bytes it is given on Ingest/Stream.
+    const real = ingestService().service.Stream;
+    const Raw = grpc.makeGenericClientConstructor(
+      {
+        Stream: {
+          path: real.path,
+          requestStream: true,
+          responseStream: true,
+          requestSerialize: (bytes: Buffer) => bytes,
+          requestDeserialize: (bytes: Buffer) => bytes,
+          responseSerialize: real.responseSerialize,
+          responseDeserialize: real.responseDeserialize,
+        },
+      },
+      'RawIngest',
+    );
+    const raw = new Raw(collector.address, grpc.credentials.createInsecure());
+    try {
+      const call = (raw as unknown as { Stream(md: grpc.Metadata, options: grpc.CallOptions): grpc.ClientDuplexStream<Buffer, CollectorMessage__Output> }).Stream(bearer(TOKENS.vm), { deadline: Date.now() + 10_000 });
+      const received: CollectorMessage__Output[] = [];
+      call.on('data', (m: CollectorMessage__Output) => received.push(m));
+      call.on('error', () => undefined);
+      const ended = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+      const helloReply = new Promise<void>((resolve) => call.on('data', (m: CollectorMessage__Output) => m.body === 'helloReply' && resolve()));
+      call.write(real.requestSerialize({ hello: { node: 'vm', agentVersion: 'test', os: 'Linux test', bootId: 'boot', agentTimeUs: Date.now() * 1000, spoolDropped: 0, nextSequence: 1 } }));
+      await helloReply;
+      // An observations field (2 … 4) claiming 8 bytes where 3 follow: a truncated batch.
+      const garbage = Buffer.from([0x22, 0x08, 0x08, 0x01, 0x12]);
+      let reason = '';
+      try {
+        agentMessageFromBytes(garbage);
+      } catch (error) {
+        reason = (error as Error).message;
+      }
+      expect(reason).not.toBe('');
+      call.write(garbage);
+      const s = await ended;
+      expect(grpc.status[s.code]).toBe('INVALID_ARGUMENT');
+      expect(s.details).toBe(`malformed AgentMessage: ${reason}`);
+      expect(received.map((m) => m.body)).toEqual(['helloReply']);
+    } finally {
+      raw.close();
+    }
+
+    // The collector is still there: the other agent's stream carries on, and a new one opens.
+    other.send(batch(ns(base + 1)));
+    expect((await other.acked(base + 1)).ack!.committedSequence).toBe(base + 1);
+    const again = agent(TOKENS.vm);
+    again.hello('vm');
+    await again.next((m) => m.body === 'helloReply');
+    expect(await metric()).toBe(errorsBefore + 1);
   });
 
   it('rejects an invalid batch in band, naming the field, and acks the next valid batch on the same stream', async () => {

@@ -3,11 +3,12 @@
  * the stream opens (token → node), the Hello must come first and name the token's node,
  * then batches are validated, rate-limited and handed to the group committer; each is
  * answered with an Ack once committed, or an in-band Rejection. A bad batch never ends
- * the stream; a missing or malformed Hello does.
+ * the stream; a missing or malformed Hello does, and so do bytes that are not an
+ * AgentMessage at all (INVALID_ARGUMENT with the decoder's reason).
  */
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
 import { LogRateLimiter, type Logger } from '@neighwatch/config';
-import type { AgentMessage__Output, CollectorMessage, IngestHandlers } from '@neighwatch/proto';
+import type { CollectorMessage, IngestRequest, IngestServerHandlers } from '@neighwatch/proto';
 import { checkHelloNode, type Authenticator } from './auth';
 import type { Collector } from './collector';
 import { AccessError, InvalidArgument, toStatus, type StatusObject } from './status';
@@ -17,7 +18,7 @@ export const STREAM_HIGH_WATER_ROWS = 20_000;
 /** …and every stream stops reading while the committer holds this many rows. */
 export const GLOBAL_HIGH_WATER_ROWS = 200_000;
 
-type IngestCall = ServerDuplexStream<AgentMessage__Output, CollectorMessage>;
+type IngestCall = ServerDuplexStream<IngestRequest, CollectorMessage>;
 
 /** Refused streams (bad tokens, a misconfigured agent retrying) log once per code per minute, with how many were held back. */
 const endedLogLimiter = new LogRateLimiter(60_000);
@@ -30,7 +31,7 @@ export interface IngestContext {
   streams: Set<IngestCall>;
 }
 
-export function ingestHandlers(ctx: IngestContext): IngestHandlers {
+export function ingestHandlers(ctx: IngestContext): IngestServerHandlers {
   return {
     Stream: (call: IngestCall) => handleStream(ctx, call),
   };
@@ -85,8 +86,11 @@ function handleStream(ctx: IngestContext, call: IngestCall): void {
   const principal = decision.principal;
   ctx.streams.add(call);
 
-  const handle = async (message: AgentMessage__Output) => {
+  const handle = async (message: IngestRequest) => {
     if (ended) return;
+    // Bytes that are not an AgentMessage: the client's fault, and nothing after them on
+    // this stream can be trusted to line up.
+    if (message.body === 'malformed') throw new InvalidArgument('malformed AgentMessage', message.reason);
     if (node === null) {
       if (message.body !== 'hello') throw new InvalidArgument(message.body ?? 'body', 'the first message on a stream must be a Hello');
       const hello = message.hello;
@@ -182,7 +186,7 @@ function handleStream(ctx: IngestContext, call: IngestCall): void {
     send({ rejection: { code: s.code, message: s.details, firstSequence: 0, lastSequence: 0, retryAfterMs: 0 } });
   };
 
-  call.on('data', (message: AgentMessage__Output) => {
+  call.on('data', (message: IngestRequest) => {
     chain = chain.then(() => handle(message)).catch((error: unknown) => finish(toStatus(error)));
   });
   call.on('end', () => {

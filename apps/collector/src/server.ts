@@ -9,7 +9,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ingestServerDefinition, loadContract, queryService, type IngestHandlers, type QueryHandlers } from '@neighwatch/proto';
+import { ingestServerDefinition, loadContract, queryService, type IngestServerHandlers, type QueryHandlers } from '@neighwatch/proto';
 
 export const SERVICE_NAMES = ['neighwatch.v1.Ingest', 'neighwatch.v1.Query'];
 
@@ -46,7 +46,7 @@ export interface RunningServer {
   address: string;
 }
 
-export async function startServer(options: ServerOptions, ingest: IngestHandlers, query: QueryHandlers): Promise<RunningServer> {
+export async function startServer(options: ServerOptions, ingest: IngestServerHandlers, query: QueryHandlers): Promise<RunningServer> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': 64 * 1024 * 1024,

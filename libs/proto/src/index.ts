@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { decodeAgentMessage } from './agent-message';
 import type { AgentMessage__Output } from './generated/neighwatch/v1/AgentMessage';
+import type { CollectorMessage } from './generated/neighwatch/v1/CollectorMessage';
 import type { ProtoGrpcType as IngestGrpc } from './generated/ingest';
 import type { ProtoGrpcType as QueryGrpc } from './generated/query';
 
@@ -111,16 +112,45 @@ export function ingestService() {
 }
 
 /**
+ * What the Ingest server's deserializer hands the handler for bytes that are not an
+ * `AgentMessage`: the decoder's error, instead of an exception (which grpc-js would turn
+ * into INTERNAL "Error deserializing request"). The handler ends that stream with
+ * INVALID_ARGUMENT naming the problem; `body` is its discriminant, so a handler must
+ * check it before reading the message as an `AgentMessage__Output`.
+ */
+export interface MalformedAgentMessage {
+  readonly body: 'malformed';
+  /** What the decoder found wrong ("index out of range: 9 + 8 > 12"). */
+  readonly reason: string;
+}
+
+/** One request on the Ingest stream as the server sees it. */
+export type IngestRequest = AgentMessage__Output | MalformedAgentMessage;
+
+/** Handlers for `ingestServerDefinition()`: its Stream reads `IngestRequest`s. */
+export interface IngestServerHandlers extends grpc.UntypedServiceImplementation {
+  Stream: grpc.handleBidiStreamingCall<IngestRequest, CollectorMessage>;
+}
+
+/**
  * The Ingest service definition for a server: the same as `ingestService().service`,
  * except that requests are decoded by `decodeAgentMessage` (same objects, fewer
- * allocations per observation).
+ * allocations per observation), and bytes that do not decode become a
+ * `MalformedAgentMessage` rather than an exception.
  */
-export function ingestServerDefinition(): grpc.ServiceDefinition {
+export function ingestServerDefinition(): grpc.ServiceDefinition<IngestServerHandlers> {
   const service = ingestService().service;
   const dir = protoDir();
+  const requestDeserialize = (bytes: Buffer): IngestRequest => {
+    try {
+      return decodeAgentMessage(bytes, dir, LOADER_OPTIONS);
+    } catch (error) {
+      return { body: 'malformed', reason: error instanceof Error ? error.message : String(error) };
+    }
+  };
   return {
     ...service,
-    Stream: { ...service.Stream, requestDeserialize: (bytes: Buffer) => decodeAgentMessage(bytes, dir, LOADER_OPTIONS) },
+    Stream: { ...service.Stream, requestDeserialize },
   };
 }
 
