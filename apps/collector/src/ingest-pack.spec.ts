@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IngestUnit, ObservationRecord } from '@neighwatch/store';
-import { packIngestUnit, unpackIngestUnit } from './ingest-pack.js';
+import { packIngestUnit, recyclePacked, unpackIngestUnit } from './ingest-pack.js';
 
 function record(sequence: number, over: Partial<ObservationRecord['observation']> = {}, frame = Buffer.from([1, 2, 3, 4])): ObservationRecord {
   return {
@@ -100,14 +100,43 @@ describe('ingest unit packing', () => {
 
   it('is one transferable buffer that holds the frames once', () => {
     const frames = Array.from({ length: 100 }, (_, i) => Buffer.alloc(90, i));
-    const packed = packIngestUnit({ observations: frames.map((f, i) => record(i + 1, {}, f)) });
-    // 100 frames of 90 bytes, 19 numbers per observation, each distinct string once.
+    const unit = { observations: frames.map((f, i) => record(i + 1, {}, f)) };
+    const packed = packIngestUnit(unit);
+    const copy = packed.slice(0);
+    // 100 frames of 90 bytes, 17 numbers and ~110 bytes of text per observation, rounded
+    // up to whole 64 KiB with a quarter's headroom.
     expect(packed.byteLength).toBeGreaterThan(100 * 90);
-    expect(packed.byteLength).toBeLessThan(100 * (90 + 19 * 8) + 1000);
+    expect(packed.byteLength).toBeLessThanOrEqual(65536);
     const { port1, port2 } = new MessageChannel();
     port1.postMessage(packed, [packed]);
     expect(packed.byteLength).toBe(0);
     port1.close();
     port2.close();
+    expect(unpackIngestUnit(copy)).toStrictEqual(unit);
+  });
+
+  it('packs the next unit into a buffer handed back, without leaking what it held', () => {
+    const big = { observations: Array.from({ length: 50 }, (_, i) => record(i + 1, { node: 'a-long-node-name-'.repeat(4) }, Buffer.alloc(200, 7))) };
+    const first = packIngestUnit(big);
+    expect(unpackIngestUnit(first)).toStrictEqual(big);
+    recyclePacked(first);
+    const small = { observations: [record(9, { targetIp: null }, Buffer.from([9, 9]))] };
+    const second = packIngestUnit(small);
+    expect(second).toBe(first);
+    expect(unpackIngestUnit(second)).toStrictEqual(small);
+    // A buffer too small for the next unit is passed over, not overrun.
+    recyclePacked(second);
+    const huge = { observations: Array.from({ length: 500 }, (_, i) => record(i + 1, { node: `node-${i}-`.repeat(30) }, Buffer.alloc(300, i & 255))) };
+    const third = packIngestUnit(huge);
+    expect(third).not.toBe(second);
+    expect(third.byteLength).toBeGreaterThan(500 * 300);
+    expect(unpackIngestUnit(third)).toStrictEqual(huge);
+    // Buffers that were transferred away (detached) are not kept.
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(third, [third]);
+    port1.close();
+    port2.close();
+    recyclePacked(third);
+    expect(unpackIngestUnit(packIngestUnit(small))).toStrictEqual(small);
   });
 });

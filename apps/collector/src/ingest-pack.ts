@@ -2,86 +2,162 @@
  * A compact binary form of one IngestUnit, for handing it to the store thread as a single
  * transferable ArrayBuffer instead of structured-cloning thousands of small objects.
  *
- * Layout (all in one ArrayBuffer):
- *   [0, 8)      header: u32 count of numbers, u32 byte length of the string blob
- *   [8, 8+8n)   numbers: every number of the unit as a float64 (exact for integers up to
- *               2^53-1), strings as indexes into the string table, nulls and absent
- *               fields as markers
- *   then        the string blob: the unit's distinct strings, UTF-8, back to back (their
- *               UTF-16 lengths are in the numbers)
- *   then        the frames, back to back (offset and length in the numbers)
+ * Layout (all in one ArrayBuffer, which may be longer than what it holds):
+ *   [0, 16)     header: u32 count of numbers, u32 byte length of the text, u32 byte length
+ *               of the frames
+ *   then        numbers: every number of the unit as a float64 (exact for integers up to
+ *               2^53-1); a string is its UTF-8 byte length here (NULL for null), an
+ *               optional field a marker, a frame its byte length
+ *   then        the text: every string of the unit, UTF-8, back to back, in order
+ *   then        the frames, back to back, in order
+ *
+ * Packing allocates nothing per row: it writes into scratch space this thread keeps, then
+ * copies that into one buffer, taken from the buffers the store thread handed back after
+ * committing (`recyclePacked`) when one is large enough. Strings are not deduplicated: a
+ * string table per unit cost more (a Map growing to thousands of entries, fingerprints
+ * being unique) than writing each string out.
  *
  * Unpacking makes the same objects again (`toStrictEqual`): optional fields absent stay
- * absent, frames come back as Buffers that view the transferred memory (no copy).
+ * absent, frames come back as Buffers that view the transferred memory (no copy); they
+ * are only valid until the buffer is handed back.
  */
 import type { BindingDelta, BindingSource, FindingRecord, IngestUnit, ObservationRecord, RejectedRange } from '@neighwatch/store';
 import type { Direction, EvidenceRef, Finding, MessageType, MismatchKind, NeighborObservation, VantagePoint } from '@neighwatch/model';
 
-const HEADER = 8;
-/** String index of null. */
+const HEADER = 16;
+/** Byte length standing for a null string. */
 const NULL = -1;
 /** Optional field markers. */
 const ABSENT = 0;
 const PRESENT = 1;
 
+function grown(length: number, need: number): number {
+  let size = length;
+  while (size < need) size *= 2;
+  return size;
+}
+
+/** Scratch space for packing, reused by every unit packed on this thread. */
 class Packer {
-  nums: number[] = [];
-  strings: string[] = [];
-  private index = new Map<string, number>();
-  frames: Uint8Array[] = [];
+  nums = new Float64Array(1 << 14);
+  count = 0;
+  text = Buffer.allocUnsafe(1 << 16);
+  textBytes = 0;
+  frames = Buffer.allocUnsafe(1 << 16);
   frameBytes = 0;
 
+  reset(): void {
+    this.count = 0;
+    this.textBytes = 0;
+    this.frameBytes = 0;
+  }
+
   num(n: number): void {
-    this.nums.push(n);
+    if (this.count === this.nums.length) {
+      const nums = new Float64Array(this.nums.length * 2);
+      nums.set(this.nums);
+      this.nums = nums;
+    }
+    this.nums[this.count++] = n;
   }
 
   str(s: string): void {
-    let i = this.index.get(s);
-    if (i === undefined) {
-      i = this.strings.length;
-      this.strings.push(s);
-      this.index.set(s, i);
+    // At most 3 UTF-8 bytes per UTF-16 unit.
+    const room = this.textBytes + s.length * 3;
+    if (room > this.text.length) {
+      const text = Buffer.allocUnsafe(grown(this.text.length, room));
+      this.text.copy(text, 0, 0, this.textBytes);
+      this.text = text;
     }
-    this.nums.push(i);
+    const written = this.text.write(s, this.textBytes, 'utf8');
+    this.textBytes += written;
+    this.num(written);
   }
 
   strOrNull(s: string | null): void {
-    if (s === null) this.nums.push(NULL);
+    if (s === null) this.num(NULL);
     else this.str(s);
   }
 
   strList(list: string[]): void {
-    this.nums.push(list.length);
+    this.num(list.length);
     for (const s of list) this.str(s);
   }
 
   frame(f: Uint8Array): void {
-    this.nums.push(this.frameBytes, f.byteLength);
-    this.frames.push(f);
+    const room = this.frameBytes + f.byteLength;
+    if (room > this.frames.length) {
+      const frames = Buffer.allocUnsafe(grown(this.frames.length, room));
+      this.frames.copy(frames, 0, 0, this.frameBytes);
+      this.frames = frames;
+    }
+    this.frames.set(f, this.frameBytes);
     this.frameBytes += f.byteLength;
+    this.num(f.byteLength);
   }
+
+  /** The packed unit, in a recycled buffer when one is large enough. */
+  finish(): ArrayBuffer {
+    const numsBytes = this.count * 8;
+    const size = HEADER + numsBytes + this.textBytes + this.frameBytes;
+    let buffer: ArrayBuffer | undefined;
+    while (recycled.length > 0 && !buffer) {
+      const candidate = recycled.pop()!;
+      if (candidate.byteLength >= size) buffer = candidate;
+    }
+    // Headroom, so that a slightly larger unit later can reuse this buffer.
+    buffer ??= new ArrayBuffer(Math.ceil((size * 1.25) / 65536) * 65536);
+    const header = new Uint32Array(buffer, 0, 4);
+    header[0] = this.count;
+    header[1] = this.textBytes;
+    header[2] = this.frameBytes;
+    new Float64Array(buffer, HEADER, this.count).set(this.nums.subarray(0, this.count));
+    const bytes = new Uint8Array(buffer);
+    bytes.set(this.text.subarray(0, this.textBytes), HEADER + numsBytes);
+    bytes.set(this.frames.subarray(0, this.frameBytes), HEADER + numsBytes + this.textBytes);
+    return buffer;
+  }
+}
+
+/** Buffers the store thread has finished with, for the next units (a few at most). */
+const recycled: ArrayBuffer[] = [];
+const MAX_RECYCLED = 4;
+
+/** Hands back a buffer that `packIngestUnit` returned, once nothing reads it any more. */
+export function recyclePacked(buffer: ArrayBuffer): void {
+  if (recycled.length < MAX_RECYCLED && buffer.byteLength > 0) recycled.push(buffer);
 }
 
 class Unpacker {
   private pos = 0;
+  private textAt = 0;
+  private frameAt: number;
   constructor(
     private readonly nums: Float64Array,
-    private readonly strings: string[],
+    private readonly text: Buffer,
     private readonly buffer: ArrayBuffer,
-    private readonly framesAt: number,
-  ) {}
+    framesAt: number,
+  ) {
+    this.frameAt = framesAt;
+  }
 
   num(): number {
     return this.nums[this.pos++]!;
   }
 
   str(): string {
-    return this.strings[this.nums[this.pos++]!]!;
+    const length = this.nums[this.pos++]!;
+    const start = this.textAt;
+    this.textAt += length;
+    return this.text.toString('utf8', start, this.textAt);
   }
 
   strOrNull(): string | null {
-    const i = this.nums[this.pos++]!;
-    return i === NULL ? null : this.strings[i]!;
+    if (this.nums[this.pos] === NULL) {
+      this.pos++;
+      return null;
+    }
+    return this.str();
   }
 
   strList(): string[] {
@@ -92,9 +168,10 @@ class Unpacker {
   }
 
   frame(): Buffer {
-    const offset = this.num();
     const length = this.num();
-    return Buffer.from(this.buffer, this.framesAt + offset, length);
+    const frame = Buffer.from(this.buffer, this.frameAt, length);
+    this.frameAt += length;
+    return frame;
   }
 }
 
@@ -261,9 +338,12 @@ function unpackList<T>(u: Unpacker, each: (u: Unpacker) => T): T[] | undefined {
   return list;
 }
 
-/** Packs a unit into one ArrayBuffer (not pooled: it can be transferred to another thread). */
+const packer = new Packer();
+
+/** Packs a unit into one ArrayBuffer, to be transferred to another thread. */
 export function packIngestUnit(unit: IngestUnit): ArrayBuffer {
-  const p = new Packer();
+  const p = packer;
+  p.reset();
   p.num(unit.observations.length);
   for (const r of unit.observations) packObservation(p, r);
   packList(p, unit.findings, packFinding);
@@ -273,48 +353,19 @@ export function packIngestUnit(unit: IngestUnit): ArrayBuffer {
     q.num(r.firstSequence);
     q.num(r.lastSequence);
   });
-  // The strings' UTF-16 lengths, so that the blob decodes with one toString and slices.
-  for (const s of p.strings) p.num(s.length);
-  p.num(p.strings.length);
-
-  const joined = p.strings.join('');
-  const stringBytes = Buffer.byteLength(joined, 'utf8');
-  const numsBytes = p.nums.length * 8;
-  const buffer = new ArrayBuffer(HEADER + numsBytes + stringBytes + p.frameBytes);
-  const header = new DataView(buffer, 0, HEADER);
-  header.setUint32(0, p.nums.length, true);
-  header.setUint32(4, stringBytes, true);
-  new Float64Array(buffer, HEADER, p.nums.length).set(p.nums);
-  const bytes = Buffer.from(buffer);
-  bytes.write(joined, HEADER + numsBytes, stringBytes, 'utf8');
-  let at = HEADER + numsBytes + stringBytes;
-  for (const f of p.frames) {
-    bytes.set(f, at);
-    at += f.byteLength;
-  }
-  return buffer;
+  return p.finish();
 }
 
 /** The unit `packIngestUnit` packed. Frames are views of `buffer`. */
 export function unpackIngestUnit(buffer: ArrayBuffer): IngestUnit {
-  const header = new DataView(buffer, 0, HEADER);
-  const count = header.getUint32(0, true);
-  const stringBytes = header.getUint32(4, true);
+  const header = new Uint32Array(buffer, 0, 4);
+  const count = header[0]!;
+  const textBytes = header[1]!;
   const nums = new Float64Array(buffer, HEADER, count);
-  const stringsAt = HEADER + count * 8;
+  const textAt = HEADER + count * 8;
+  const text = Buffer.from(buffer, textAt, textBytes);
 
-  // The string table sits at the end of the numbers: [lengths…, n].
-  const n = nums[count - 1]!;
-  const joined = Buffer.from(buffer, stringsAt, stringBytes).toString('utf8');
-  const strings = new Array<string>(n);
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    const length = nums[count - 1 - n + i]!;
-    strings[i] = joined.slice(at, at + length);
-    at += length;
-  }
-
-  const u = new Unpacker(nums, strings, buffer, stringsAt + stringBytes);
+  const u = new Unpacker(nums, text, buffer, textAt + textBytes);
   const observations = new Array<ObservationRecord>(u.num());
   for (let i = 0; i < observations.length; i++) observations[i] = unpackObservation(u);
   const unit: IngestUnit = { observations };

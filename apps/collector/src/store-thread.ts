@@ -9,7 +9,7 @@
  */
 import { Worker, parentPort } from 'node:worker_threads';
 import { openStore, StoreConflictError, StoreError, StoreNotFoundError, type IngestUnit, type Store, type StoreOptions } from '@neighwatch/store';
-import { packIngestUnit, unpackIngestUnit } from './ingest-pack.js';
+import { packIngestUnit, recyclePacked, unpackIngestUnit } from './ingest-pack.js';
 
 /** Every Store method, checked against the interface by the compiler. */
 const METHODS = [
@@ -40,7 +40,10 @@ interface Call {
   /** commitIngest: the unit, packed (args is then empty). */
   packed?: ArrayBuffer;
 }
-type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; message: string; fields?: string[] } };
+/** `packed`: a commitIngest's buffer handed back once the thread has finished reading it. */
+type Reply = ({ id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; message: string; fields?: string[] } }) & {
+  packed?: ArrayBuffer;
+};
 type Hello = { ready: true; file: string } | { ready: false; error: { name: string; message: string } };
 
 /** Marks the worker that `serveStoreThread` should run in. */
@@ -72,6 +75,7 @@ export async function openThreadedStore(options: StoreOptions, entry: URL, onFat
   });
 
   worker.on('message', (reply: Reply) => {
+    if (reply.packed) recyclePacked(reply.packed);
     const call = pending.get(reply.id);
     if (!call) return;
     pending.delete(reply.id);
@@ -136,12 +140,16 @@ export async function serveStoreThread(options: StoreOptions): Promise<void> {
   port.on('message', (call: Call) => {
     const fn = (store[call.method] as (...a: unknown[]) => Promise<unknown>).bind(store);
     const run = async () => fn(...(call.packed ? [unpackIngestUnit(call.packed)] : call.args));
+    // The unit's frames are views of its packed buffer; once the call has settled nothing
+    // reads them, and the buffer goes back to be packed into again.
+    const packed = call.packed ? { packed: call.packed } : {};
+    const transfer = call.packed ? [call.packed] : [];
     run().then(
-      (value) => port.postMessage({ id: call.id, ok: true, value } satisfies Reply),
+      (value) => port.postMessage({ id: call.id, ok: true, value, ...packed } satisfies Reply, transfer),
       (error: unknown) => {
         const e = error instanceof Error ? error : new Error(String(error));
         const fields = e instanceof StoreConflictError ? e.fields : undefined;
-        port.postMessage({ id: call.id, ok: false, error: { name: e.name, message: e.message, fields } } satisfies Reply);
+        port.postMessage({ id: call.id, ok: false, error: { name: e.name, message: e.message, fields }, ...packed } satisfies Reply, transfer);
       },
     );
   });
