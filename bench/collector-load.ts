@@ -8,7 +8,9 @@
  *   npx tsx bench/collector-load.ts latency    [--rate 5000] [--seconds 20]
  *   npx tsx bench/collector-load.ts all
  *
- * throughput: every agent sends as fast as acks allow (4 batches of 100 in flight).
+ * throughput: every agent sends as fast as acks allow: batches of --batch observations
+ *             (default 100), at most --window batches unacknowledged (default 8, what the
+ *             agent's shipper allows: WINDOW_BATCHES in apps/agent/src/shipper.ts).
  * streams:    that many agents connected at once, each at a trickle (5 observations/s).
  * latency:    background load at --rate observations/s, plus a probe agent whose every
  *             observation opens a new mismatch; p50/p99 from the probe's capture time to
@@ -26,10 +28,10 @@ import { arpRequest, encodeNdp } from '../libs/packet/src/index.ts';
 import { ingestService, type AgentMessage, type CollectorMessage__Output, type MismatchEvent__Output, type Observation } from '../libs/proto/src/index.ts';
 import { ROOT, TOKENS, TestAgent, bearer, queryClient, startCollector, tempDir } from '../apps/collector/src/testing/harness.ts';
 import { observationOf } from '../apps/collector/src/testing/frames.ts';
+import { WINDOW_BATCHES } from '../apps/agent/src/shipper.ts';
 
 const SELF = fileURLToPath(import.meta.url);
-const BATCH = 100;
-const WINDOW = 4;
+const DEFAULT_BATCH = 100;
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -171,6 +173,9 @@ interface WorkerSpec {
   /** Observations/s per agent; 0 = as fast as acks allow. */
   rate: number;
   seconds: number;
+  /** Throughput mode: observations per batch, and batches unacknowledged at most. */
+  batch: number;
+  window: number;
 }
 
 async function worker(spec: WorkerSpec): Promise<void> {
@@ -236,11 +241,11 @@ async function worker(spec: WorkerSpec): Promise<void> {
           if (m.body !== 'ack') return;
           acked += m.ack!.committedSequence - lastAcked;
           lastAcked = m.ack!.committedSequence;
-          if (spec.rate === 0 && Date.now() < stop) while (seq - lastAcked < WINDOW * BATCH) send(BATCH);
+          if (spec.rate === 0 && Date.now() < stop) while (seq - lastAcked < spec.window * spec.batch) send(spec.batch);
           if (Date.now() >= stop && lastAcked === seq) resolve();
         });
         if (spec.rate === 0) {
-          for (let i = 0; i < WINDOW; i++) send(BATCH);
+          for (let i = 0; i < spec.window; i++) send(spec.batch);
         } else {
           // Trickle: one batch per agent per second, as an agent on a quiet link ships.
           const size = Math.max(1, Math.round(spec.rate));
@@ -285,6 +290,8 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
   const agents = arg('agents', mode === 'streams' ? 1000 : mode === 'latency' ? 50 : 100);
   const seconds = arg('seconds', 20);
   const workers = arg('workers', 2);
+  const batch = arg('batch', DEFAULT_BATCH);
+  const window = arg('window', WINDOW_BATCHES);
   const rate = mode === 'throughput' ? 0 : mode === 'streams' ? 5 : arg('rate', 5000) / agents;
   const tmp = tempDir('nw-bench-collector-');
   const tokens: Record<string, string> = { probe: 'probe-token-0000000000000000' };
@@ -323,7 +330,7 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
   const rejections: string[] = [];
   const per = Math.ceil(agents / workers);
   for (let w = 0; w < workers; w++) {
-    const spec: WorkerSpec = { address: collector.address, first: w * per, count: Math.max(0, Math.min(per, agents - w * per)), rate, seconds };
+    const spec: WorkerSpec = { address: collector.address, first: w * per, count: Math.max(0, Math.min(per, agents - w * per)), rate, seconds, batch, window };
     if (spec.count === 0) continue;
     const child = fork(SELF, ['--worker', JSON.stringify(spec)], {
       cwd: ROOT,
@@ -440,6 +447,7 @@ async function runMode(mode: 'throughput' | 'streams' | 'latency'): Promise<Reco
   return {
     mode,
     agents,
+    ...(mode === 'throughput' ? { batch, window } : {}),
     connected: connectedAll,
     rssWithAllConnectedMb: Math.round(rssConnected),
     seconds,

@@ -23,7 +23,7 @@ import { decodeCollectorMessage, encodeAgentMessage, encodeBatchMessage, STREAM_
 export const HELLO_DEADLINE_MS = 10_000;
 const BACKOFF_BASE_MS = 250;
 /** Batches in flight (sent, not acknowledged) at most. */
-const WINDOW_BATCHES = 8;
+export const WINDOW_BATCHES = 8;
 
 export interface ShipperSources {
   hello(): Hello;
