@@ -93,7 +93,9 @@ async function prismaCreateMany() {
     await prisma.$transaction(async (tx) => {
       for (let j = 0; j < chunk.length; j += 1000) {
         await tx.observation.createMany({
-          data: chunk.slice(j, j + 1000).map((r) => ({
+          data: chunk.slice(j, j + 1000).map((r, k) => ({
+            // Ids far above the store's own rows (the store assigns them in commit order).
+            id: 1_000_000_000 + i + j + k,
             nodeId: node.id, sequence: BigInt(r.sequence), timeUs: BigInt(r.observation.timeUs), iface: r.observation.iface,
             direction: r.observation.direction, type: r.observation.type, ethSrc: r.observation.ethSrc, ethDst: r.observation.ethDst,
             vlan: r.observation.vlan, srcIp: r.observation.srcIp, targetIp: r.observation.targetIp, lladdr: r.observation.lladdr,

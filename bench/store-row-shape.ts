@@ -7,8 +7,10 @@
  *   `INSERT … VALUES (…), (…)` of 32 or 100 rows per statement;
  * - rows interleaved across nodes against rows grouped by node (what the collector's
  *   units are: whole batches of one agent after another);
- * - without the `observation_time_idx` index, without the (node, sequence) primary key,
- *   and as a `WITHOUT ROWID` table (which Prisma cannot express; measured to know).
+ * - the table as stored since 2026-11-26 18:00 (an `id INTEGER PRIMARY KEY` the store
+ *   assigns in commit order, no index on (node, sequence)) against the (node, sequence)
+ *   primary key it had before, without the `observation_time_idx` index, and as a
+ *   `WITHOUT ROWID` table (which Prisma cannot express; measured to know).
  *
  *   npx tsx bench/store-row-shape.ts [--units 300]
  *
@@ -25,6 +27,8 @@ const PER_UNIT = 1000;
 const NODES = 100;
 const COLUMNS = 17;
 const FRAME = Buffer.alloc(86, 0xab);
+const HEAD_ID = `INSERT INTO observation (id, node_id, sequence, time_us, iface, direction, type, eth_src, eth_dst, vlan, src_ip,
+  target_ip, lladdr, na_flags, checksum_ok, fingerprint, frame, frame_length) VALUES `;
 const HEAD = `INSERT INTO observation (node_id, sequence, time_us, iface, direction, type, eth_src, eth_dst, vlan, src_ip,
   target_ip, lladdr, na_flags, checksum_ok, fingerprint, frame, frame_length) VALUES `;
 const TUPLE = `(${new Array<string>(COLUMNS).fill('?').join(', ')})`;
@@ -36,6 +40,8 @@ interface Variant {
   timeIndex: boolean;
   primaryKey: boolean;
   withoutRowid: boolean;
+  /** The store-assigned `id INTEGER PRIMARY KEY` (the table as stored). */
+  rowId: boolean;
 }
 
 function run(v: Variant): number {
@@ -44,7 +50,7 @@ function run(v: Variant): number {
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.exec(`CREATE TABLE observation (
+    db.exec(`CREATE TABLE observation (${v.rowId ? 'id INTEGER NOT NULL PRIMARY KEY, ' : ''}
       node_id INTEGER NOT NULL, sequence BIGINT NOT NULL, time_us BIGINT NOT NULL, iface TEXT NOT NULL, direction TEXT NOT NULL,
       type TEXT NOT NULL, eth_src TEXT NOT NULL, eth_dst TEXT NOT NULL, vlan INTEGER, src_ip TEXT NOT NULL, target_ip TEXT,
       lladdr TEXT, na_flags INTEGER NOT NULL, checksum_ok BOOLEAN, fingerprint TEXT NOT NULL, frame BLOB NOT NULL,
@@ -54,10 +60,12 @@ function run(v: Variant): number {
     const statements = new Map<number, Database.Statement>();
     const statement = (rows: number) => {
       let s = statements.get(rows);
-      if (!s) statements.set(rows, (s = db.prepare(HEAD + new Array<string>(rows).fill(TUPLE).join(', ') + tail)));
+      const tuple = v.rowId ? `(?, ${TUPLE.slice(1)}` : TUPLE;
+      if (!s) statements.set(rows, (s = db.prepare((v.rowId ? HEAD_ID : HEAD) + new Array<string>(rows).fill(tuple).join(', ') + tail)));
       return s;
     };
     const sequences = new Array<number>(NODES).fill(0);
+    let nextId = 1;
     let cpu = 0;
     const warm = 20;
     for (let u = 0; u < UNITS + warm; u++) {
@@ -66,7 +74,7 @@ function run(v: Variant): number {
         // Grouped: 100-row batches of one node after another; else every row from the next node.
         const node = v.grouped ? Math.floor(k / (PER_UNIT / NODES)) : k % NODES;
         const seq = ++sequences[node];
-        rows.push([node + 1, seq, 1_800_000_000_000_000 + u * 10_000 + k, 'eth0', 'received', 'NDP_NS', '02:00:00:00:00:01',
+        rows.push([...(v.rowId ? [nextId++] : []), node + 1, seq, 1_800_000_000_000_000 + u * 10_000 + k, 'eth0', 'received', 'NDP_NS', '02:00:00:00:00:01',
           '33:33:ff:00:00:01', null, `2001:db8::${(seq % 256).toString(16)}`, '2001:db8::1', '02:00:00:00:00:02', 0, 1,
           '0011223344556677', FRAME, FRAME.length]);
       }
@@ -92,8 +100,10 @@ function run(v: Variant): number {
   }
 }
 
-const base: Variant = { name: 'as stored: run per row, grouped by node, PK + time index', perStatement: 1, grouped: true, timeIndex: true, primaryKey: true, withoutRowid: false };
+const stored: Variant = { name: 'as stored: run per row, grouped by node, id INTEGER PRIMARY KEY + time index', perStatement: 1, grouped: true, timeIndex: true, primaryKey: false, withoutRowid: false, rowId: true };
+const base: Variant = { name: 'before: (node, sequence) primary key + time index', perStatement: 1, grouped: true, timeIndex: true, primaryKey: true, withoutRowid: false, rowId: false };
 const variants: Variant[] = [
+  stored,
   base,
   { ...base, name: 'multi-row INSERT, 32 rows per statement', perStatement: 32 },
   { ...base, name: 'multi-row INSERT, 100 rows per statement', perStatement: 100 },

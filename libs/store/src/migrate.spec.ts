@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from './index.ts';
+import { batch } from '../test/fixtures.ts';
 import { applyMigrations, migrationsDir } from './migrate.ts';
 
 let dir: string;
@@ -51,6 +52,59 @@ describe('migrations', () => {
     }
     const after = new Database(file, { readonly: true });
     expect(after.prepare('SELECT bindings_folded_sequence AS folded FROM node').get()).toEqual({ folded: 2 });
+    after.close();
+  });
+
+  it('upgrades observations to store-assigned ids, re-folding exactly what was not folded yet', async () => {
+    // The history before observation_row_id: observations keyed by (node, sequence).
+    const old = join(dir, 'old', 'prisma', 'migrations');
+    mkdirSync(old, { recursive: true });
+    cpSync(join(dirname(migrationsDir()), 'schema.prisma'), join(dir, 'old', 'prisma', 'schema.prisma'));
+    cpSync(join(migrationsDir(), 'migration_lock.toml'), join(old, 'migration_lock.toml'));
+    for (const f of migrationFolders().filter((name) => name < '20261126175307')) cpSync(join(migrationsDir(), f), join(old, f), { recursive: true });
+    const file = join(dir, 'upgrade.db');
+    await applyMigrations(file, old);
+    const before = new Database(file);
+    // router: sequences 1–3 folded into `binding`, 4–5 only in memory when it stopped;
+    // host: 1 folded, 2 not. Rows written interleaved, as units of both nodes are.
+    before.prepare("INSERT INTO node (name, committed_sequence, bindings_folded_sequence) VALUES ('router', 5, 3), ('host', 2, 1)").run();
+    const insert = before.prepare(
+      `INSERT INTO observation (node_id, sequence, time_us, iface, direction, type, eth_src, eth_dst, src_ip, target_ip, lladdr, na_flags, fingerprint, frame, frame_length)
+       VALUES (?, ?, ?, 'eth0', 'received', 'NDP_NS', '02:00:00:00:00:01', '33:33:ff:00:00:01', ?, '2001:db8::1', '02:00:00:00:00:02', 0, '00', x'00', 1)`,
+    );
+    for (const [node, sequence] of [[1, 1], [2, 1], [1, 2], [1, 3], [2, 2], [1, 4], [1, 5]]) insert.run(node, sequence, 10 * sequence, node === 1 ? '2001:db8::5' : '2001:db8::6');
+    const binding = before.prepare(
+      "INSERT INTO binding (ip, mac, observer_id, iface, source, first_seen_us, last_seen_us, count) VALUES (?, '02:00:00:00:00:02', ?, 'eth0', 'wire', 10, ?, ?)",
+    );
+    binding.run('2001:db8::5', 1, 30, 3);
+    binding.run('2001:db8::6', 2, 10, 1);
+    before.close();
+
+    const store = await openStore({ file });
+    try {
+      const count = async (ip: string) => (await store.listBindings({ ip })).items.map((b) => b.count);
+      expect(await count('2001:db8::5')).toEqual([5]);
+      expect(await count('2001:db8::6')).toEqual([2]);
+      // New rows go after the migrated ones; a replay is still dropped.
+      const more = await store.commitIngest({ observations: [...batch('router', 5, 3, 100)] });
+      expect(more.inserted).toBe(2);
+      expect(more.duplicates).toBe(1);
+    } finally {
+      await store.close();
+    }
+    const after = new Database(file, { readonly: true });
+    const rows = after.prepare('SELECT id, node_id AS node, sequence FROM observation ORDER BY id').all();
+    expect(rows).toEqual([
+      { id: 1, node: 1, sequence: 1 },
+      { id: 2, node: 1, sequence: 2 },
+      { id: 3, node: 1, sequence: 3 },
+      { id: 4, node: 1, sequence: 4 },
+      { id: 5, node: 1, sequence: 5 },
+      { id: 6, node: 2, sequence: 1 },
+      { id: 7, node: 2, sequence: 2 },
+      { id: 8, node: 1, sequence: 6 },
+      { id: 9, node: 1, sequence: 7 },
+    ]);
     after.close();
   });
 

@@ -62,6 +62,22 @@ describe('commitIngest', () => {
     expect(total).toBe(120);
   });
 
+  it('counts a sequence once when one unit holds overlapping or out-of-order batches of a node', async () => {
+    // A reconnecting agent's resend can share a unit with the old stream's last batches.
+    const unit = [...batch('router', 11, 10, T0 + 10), ...batch('router', 1, 15, T0), ...batch('host', 1, 5, T0), ...batch('router', 18, 5, T0 + 17)];
+    const result = await store.commitIngest({ observations: unit });
+    expect(result.inserted).toBe(22 + 5);
+    expect(result.duplicates).toBe(5 + 3);
+    expect(result.committed).toEqual(new Map([['router', 22], ['host', 5]]));
+    expect(rawCount('SELECT COUNT(*) AS c FROM observation WHERE node_id = (SELECT id FROM node WHERE name = ?)', 'router')).toBe(22);
+    expect(rawCount('SELECT COUNT(DISTINCT sequence) AS c FROM observation')).toBe(22);
+    const bindings = await store.listBindings({ node: 'router' }, { limit: 10_000 });
+    expect(bindings.items.reduce((sum, b) => sum + b.count, 0)).toBe(22);
+    // Rows are appended in commit order under ids the store assigns.
+    expect(rawCount('SELECT MIN(id) AS c FROM observation')).toBe(1);
+    expect(rawCount('SELECT MAX(id) AS c FROM observation')).toBe(27);
+  });
+
   it('drops replays of sequences whose rows were already pruned', async () => {
     await store.commitIngest({ observations: batch('router', 1, 10, T0) });
     await store.prune(T0 + 30 * DAY);

@@ -49,6 +49,7 @@ import type {
   HelloRecord,
   IngestResult,
   IngestUnit,
+  ObservationRecord,
   InterfaceKind,
   InterfaceRecord,
   InventoryRecord,
@@ -212,6 +213,14 @@ interface NodeDelta {
   committed: number;
   inserted: number;
   lastSeenUs: number;
+  /** Highest sequence inserted by this unit so far (the common case: each row above it). */
+  highest: number;
+  /**
+   * Every sequence this unit inserted for the node, once a row arrived below `highest`
+   * (two batches of one node out of order, or overlapping after a reconnect): then the
+   * exact set decides whether a row is a duplicate. Null until needed.
+   */
+  seen: Set<number> | null;
 }
 
 type RecentRow = Omit<NeighborObservation, 'checksumOk' | 'ref'> & { nodeId: number; sequence: number; checksumOk: number | null };
@@ -322,6 +331,11 @@ class SqliteStore implements Store {
   private flushQueued = false;
   /** Node id → committed sequence, as of the last committed unit (cleared on rollback). */
   private readonly committedById = new Map<number, number>();
+  /**
+   * The id the next observation row gets: rows are appended in commit order (the table's
+   * key). Ids of a unit that rolled back are skipped, never reused.
+   */
+  private nextObservationId = 1;
   /** A unit rolled back after folding: the fold may hold bindings of rows never stored. */
   private refoldNeeded = false;
 
@@ -340,10 +354,9 @@ class SqliteStore implements Store {
         'INSERT INTO node (name, first_seen_us, last_seen_us) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING',
       ),
       insertObservation: db.prepare(
-        `INSERT INTO observation (node_id, sequence, time_us, iface, direction, type, eth_src, eth_dst, vlan, src_ip,
+        `INSERT INTO observation (id, node_id, sequence, time_us, iface, direction, type, eth_src, eth_dst, vlan, src_ip,
            target_ip, lladdr, na_flags, checksum_ok, fingerprint, frame, frame_length)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (node_id, sequence) DO NOTHING`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       upsertBinding: db.prepare(
         `INSERT INTO binding (ip, mac, observer_id, iface, source, first_seen_us, last_seen_us, count)
@@ -353,15 +366,19 @@ class SqliteStore implements Store {
            last_seen_us = CASE WHEN excluded.last_seen_us > binding.last_seen_us THEN excluded.last_seen_us ELSE binding.last_seen_us END,
            count = binding.count + excluded.count`,
       ),
-      markBindingsFolded: db.prepare(
-        'UPDATE node SET bindings_folded_sequence = committed_sequence WHERE bindings_folded_sequence <> committed_sequence',
+      // The id watermark: every row of the node up to the highest id written so far is in
+      // the fold being written (a re-fold scans ids above the lowest watermark only).
+      markBindingsFolded: db.prepare<[number]>('UPDATE node SET bindings_folded_sequence = committed_sequence, bindings_folded_id = ?'),
+      markNodeBindingsFolded: db.prepare<[number, number]>(
+        'UPDATE node SET bindings_folded_sequence = committed_sequence, bindings_folded_id = ? WHERE id = ?',
       ),
-      markNodeBindingsFolded: db.prepare('UPDATE node SET bindings_folded_sequence = committed_sequence WHERE id = ?'),
       unfolded: db.prepare<[], RefoldRow>(
         `SELECT o.node_id AS nodeId, o.type, o.src_ip AS srcIp, o.target_ip AS targetIp, o.lladdr, o.eth_src AS ethSrc,
            o.iface, o.time_us AS timeUs
-         FROM node n JOIN observation o ON o.node_id = n.id AND o.sequence > n.bindings_folded_sequence`,
+         FROM observation o JOIN node n ON n.id = o.node_id
+         WHERE o.id > (SELECT COALESCE(MIN(bindings_folded_id), 0) FROM node) AND o.id > n.bindings_folded_id`,
       ),
+      lastObservationId: db.prepare<[], { id: number }>('SELECT COALESCE(MAX(id), 0) AS id FROM observation'),
       updateNodeAfterIngest: db.prepare(
         `UPDATE node SET committed_sequence = ?, observation_count = observation_count + ?,
            last_seen_us = CASE WHEN ? > last_seen_us THEN ? ELSE last_seen_us END
@@ -406,7 +423,7 @@ class SqliteStore implements Store {
       insertEvidence: db.prepare(
         `INSERT INTO mismatch_evidence (mismatch_id, node, iface, sequence, direction, time_us, type, frame, frame_length)
          SELECT ?, ?, o.iface, o.sequence, o.direction, o.time_us, o.type, o.frame, o.frame_length
-         FROM observation o WHERE o.node_id = ? AND o.sequence = ?
+         FROM observation o WHERE o.time_us = ? AND o.node_id = ? AND o.sequence = ?
          ON CONFLICT (mismatch_id, node, sequence) DO NOTHING`,
       ),
       deleteInterfaces: db.prepare('DELETE FROM node_interface WHERE node_id = ?'),
@@ -425,8 +442,7 @@ class SqliteStore implements Store {
       deleteNeighbor: db.prepare('DELETE FROM neighbor_entry WHERE node_id = ? AND iface = ? AND ip = ?'),
       deleteStaleNeighbors: db.prepare('DELETE FROM neighbor_entry WHERE node_id = ? AND updated_us < ?'),
       pruneChunk: db.prepare(
-        `DELETE FROM observation WHERE (node_id, sequence) IN
-           (SELECT node_id, sequence FROM observation WHERE time_us < ? ORDER BY time_us LIMIT ?)`,
+        `DELETE FROM observation WHERE id IN (SELECT id FROM observation WHERE time_us < ? ORDER BY time_us LIMIT ?)`,
       ),
       recent: db.prepare<[number, number]>(
         `SELECT n.name AS node, o.node_id AS nodeId, o.sequence, o.time_us AS timeUs, o.iface, o.direction, o.type, o.eth_src AS ethSrc,
@@ -446,6 +462,7 @@ class SqliteStore implements Store {
       ),
     };
     this.ingestTx = db.transaction((unit: IngestUnit) => this.ingest(unit));
+    this.nextObservationId = this.sql.lastObservationId.get()!.id + 1;
   }
 
   // -------------------------------------------------------------------------------------
@@ -551,7 +568,7 @@ class SqliteStore implements Store {
       for (const id of nodes) {
         const fold = this.pendingBindings.get(id);
         if (fold) for (const b of fold.values()) upsert.run(b.ip, b.mac, b.observerId, b.iface, 'wire', b.first, b.last, b.count);
-        this.sql.markNodeBindingsFolded.run(id);
+        this.sql.markNodeBindingsFolded.run(this.nextObservationId - 1, id);
       }
     });
     // Committed: these nodes' bindings are in the table, up to their watermarks.
@@ -586,7 +603,7 @@ class SqliteStore implements Store {
       for (const fold of pending.values()) {
         for (const b of fold.values()) upsert.run(b.ip, b.mac, b.observerId, b.iface, 'wire', b.first, b.last, b.count);
       }
-      this.sql.markBindingsFolded.run();
+      this.sql.markBindingsFolded.run(this.nextObservationId - 1);
     });
     this.pendingBindings = new Map();
     this.pendingCount = 0;
@@ -610,7 +627,7 @@ class SqliteStore implements Store {
       for (const node of fold.values()) {
         for (const b of node.values()) this.sql.upsertBinding.run(b.ip, b.mac, b.observerId, b.iface, 'wire', b.first, b.last, b.count);
       }
-      this.sql.markBindingsFolded.run();
+      this.sql.markBindingsFolded.run(this.nextObservationId - 1);
     });
     return folded;
   }
@@ -637,9 +654,23 @@ class SqliteStore implements Store {
     } else {
       committed = this.committedById.get(id) ?? this.sql.nodeCommitted.get(id)!.committed;
     }
-    d = { id, committed, inserted: 0, lastSeenUs: 0 };
+    d = { id, committed, inserted: 0, lastSeenUs: 0, highest: committed, seen: null };
     deltas.set(name, d);
     return d;
+  }
+
+  /**
+   * The sequences of `node` this unit inserted before `upTo` (the record now being looked
+   * at): the rows above the committed mark that came first, each once. Only run when a
+   * node's rows arrive out of order within one unit.
+   */
+  private insertedSequences(unit: IngestUnit, node: string, upTo: ObservationRecord, committed: number): Set<number> {
+    const seen = new Set<number>();
+    for (const r of unit.observations) {
+      if (r === upTo) break;
+      if (r.observation.node === node && r.sequence > committed) seen.add(r.sequence);
+    }
+    return seen;
   }
 
   private ingest(unit: IngestUnit) {
@@ -668,13 +699,26 @@ class SqliteStore implements Store {
     for (const record of unit.observations) {
       const o = record.observation;
       const d = this.nodeDelta(deltas, o.node, o.timeUs);
-      // Sequences are strictly increasing per agent: anything at or below the committed
-      // mark is a replay, even after its row was pruned.
+      // Replays are dropped here, by (node, sequence), before anything is written: sequences
+      // are strictly increasing per agent, so anything at or below the committed mark is a
+      // replay (even after its row was pruned), and within this unit a sequence counts once.
       if (record.sequence <= d.committed) {
         duplicates++;
         continue;
       }
-      const changes = insertObservation.run(
+      if (record.sequence > d.highest) {
+        if (d.seen) d.seen.add(record.sequence);
+        d.highest = record.sequence;
+      } else {
+        d.seen ??= this.insertedSequences(unit, o.node, record, d.committed);
+        if (d.seen.has(record.sequence)) {
+          duplicates++;
+          continue;
+        }
+        d.seen.add(record.sequence);
+      }
+      insertObservation.run(
+        this.nextObservationId++,
         d.id,
         record.sequence,
         o.timeUs,
@@ -692,11 +736,7 @@ class SqliteStore implements Store {
         o.fingerprint,
         asBuffer(record.frame),
         record.frameLength,
-      ).changes;
-      if (changes === 0) {
-        duplicates++;
-        continue;
-      }
+      );
       inserted++;
       d.inserted++;
       if (o.timeUs > d.lastSeenUs) d.lastSeenUs = o.timeUs;
@@ -838,7 +878,9 @@ class SqliteStore implements Store {
       if (kept === undefined) kept = this.sql.countEvidence.get(id, e.node, e.iface)!.c;
       if (kept < EVIDENCE_PER_VANTAGE_POINT) {
         const nodeId = this.nodeIds.get(e.node) ?? this.sql.nodeId.get(e.node)?.id;
-        if (nodeId !== undefined) kept += this.sql.insertEvidence.run(id, e.node, nodeId, e.ref).changes;
+        // The frame is found through the time index (an evidence reference carries the
+        // observation's time): (node, sequence) has no index of its own.
+        if (nodeId !== undefined) kept += this.sql.insertEvidence.run(id, e.node, e.timeUs, nodeId, e.ref).changes;
       }
       this.evidenceCounts.set(key, kept);
     }
