@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -356,6 +356,28 @@ describe('node state', () => {
 });
 
 describe('retention', () => {
+  it('after a prune emptied the table, a crash still re-folds every new sighting', async () => {
+    await store.commitIngest({ observations: batch('router', 1, 50, T0) });
+    // listBindings writes the fold: the watermark now covers those 50 rows.
+    expect((await store.listBindings({ node: 'router' }, { limit: 10_000 })).items.reduce((n, b) => n + b.count, 0)).toBe(50);
+    expect((await store.prune(T0 + 30 * DAY, 7 * DAY)).observationsDeleted).toBe(50);
+    await store.close();
+    store = await openStore({ file, bindingFlushMs: 3_600_000 });
+    await store.commitIngest({ observations: batch('router', 51, 10, T0 + 29 * DAY) });
+    // A crash now: the 10 new sightings are committed but only folded in memory. The
+    // files as they are (WAL included) are what a restart finds.
+    const crashed = join(dir, 'crashed.db');
+    copyFileSync(file, crashed);
+    copyFileSync(`${file}-wal`, `${crashed}-wal`);
+    const after = await openStore({ file: crashed });
+    try {
+      const bindings = await after.listBindings({ node: 'router' }, { limit: 10_000 });
+      expect(bindings.items.reduce((n, b) => n + b.count, 0)).toBe(60);
+    } finally {
+      await after.close();
+    }
+  });
+
   it('prune deletes old raw observations and keeps mismatches with their evidence', async () => {
     const old = batch('router', 1, 50, T0);
     await store.commitIngest({ observations: old, findings: [{ finding: finding('2001:db8::2', T0, { ref: 1 }) }] });

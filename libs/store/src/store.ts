@@ -333,7 +333,10 @@ class SqliteStore implements Store {
   private readonly committedById = new Map<number, number>();
   /**
    * The id the next observation row gets: rows are appended in commit order (the table's
-   * key). Ids of a unit that rolled back are skipped, never reused.
+   * key). Kept here rather than left to SQLite, which reuses ids once a prune deleted the
+   * newest rows: those would land below the nodes' fold watermarks and a re-fold would skip
+   * them. Here ids only grow while the store is open; at open, the re-fold moves every
+   * watermark to the highest stored id, and counting starts above it.
    */
   private nextObservationId = 1;
   /** A unit rolled back after folding: the fold may hold bindings of rows never stored. */
