@@ -31,19 +31,24 @@ const NULL = -1;
 const ABSENT = 0;
 const PRESENT = 1;
 
-function grown(length: number, need: number): number {
-  let size = length;
+/** `buffer` if it has room for `more` bytes after `used`, else a larger copy of its first `used` bytes. */
+function reserve(buffer: Buffer, used: number, more: number): Buffer {
+  const need = used + more;
+  if (need <= buffer.length) return buffer;
+  let size = buffer.length;
   while (size < need) size *= 2;
-  return size;
+  const larger = Buffer.allocUnsafe(size);
+  buffer.copy(larger, 0, 0, used);
+  return larger;
 }
 
 /** Scratch space for packing, reused by every unit packed on this thread. */
 class Packer {
   nums = new Float64Array(1 << 14);
   count = 0;
-  text = Buffer.allocUnsafe(1 << 16);
+  text: Buffer = Buffer.allocUnsafe(1 << 16);
   textBytes = 0;
-  frames = Buffer.allocUnsafe(1 << 16);
+  frames: Buffer = Buffer.allocUnsafe(1 << 16);
   frameBytes = 0;
 
   reset(): void {
@@ -63,12 +68,7 @@ class Packer {
 
   str(s: string): void {
     // At most 3 UTF-8 bytes per UTF-16 unit.
-    const room = this.textBytes + s.length * 3;
-    if (room > this.text.length) {
-      const text = Buffer.allocUnsafe(grown(this.text.length, room));
-      this.text.copy(text, 0, 0, this.textBytes);
-      this.text = text;
-    }
+    this.text = reserve(this.text, this.textBytes, s.length * 3);
     const written = this.text.write(s, this.textBytes, 'utf8');
     this.textBytes += written;
     this.num(written);
@@ -85,12 +85,7 @@ class Packer {
   }
 
   frame(f: Uint8Array): void {
-    const room = this.frameBytes + f.byteLength;
-    if (room > this.frames.length) {
-      const frames = Buffer.allocUnsafe(grown(this.frames.length, room));
-      this.frames.copy(frames, 0, 0, this.frameBytes);
-      this.frames = frames;
-    }
+    this.frames = reserve(this.frames, this.frameBytes, f.byteLength);
     this.frames.set(f, this.frameBytes);
     this.frameBytes += f.byteLength;
     this.num(f.byteLength);
