@@ -24,10 +24,11 @@ import * as grpc from '@grpc/grpc-js';
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { arpRequest, encodeNdp } from '../libs/packet/src/index.ts';
+import { encodeNdp } from '../libs/packet/src/index.ts';
 import { ingestService, type AgentMessage, type CollectorMessage__Output, type MismatchEvent__Output, type Observation } from '../libs/proto/src/index.ts';
 import { ROOT, TOKENS, TestAgent, bearer, queryClient, startCollector, tempDir } from '../apps/collector/src/testing/harness.ts';
 import { observationOf } from '../apps/collector/src/testing/frames.ts';
+import { agentTraffic } from './traffic.ts';
 import { WINDOW_BATCHES } from '../apps/agent/src/shipper.ts';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -36,41 +37,6 @@ const DEFAULT_BATCH = 100;
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
-
-// ---- realistic traffic -------------------------------------------------------------
-
-/**
- * What one agent on a busy /24 captures: ARP requests and replies, NS/NA for link-local
- * and global addresses, from 200 hosts. Frames are built once per agent; each
- * observation gets a fresh sequence and capture time.
- */
-function trafficTemplates(agentIndex: number): Observation[] {
-  const out: Observation[] = [];
-  const hex = (n: number) => n.toString(16).padStart(2, '0');
-  for (let h = 0; h < 200; h++) {
-    const mac = `02:00:${hex(agentIndex >> 8)}:${hex(agentIndex & 255)}:00:${hex(h)}`;
-    // RFC 2544's benchmarking range: room for every agent's hosts to be distinct.
-    const host = agentIndex * 200 + h;
-    const v4 = `198.${18 + (host >> 16)}.${(host >> 8) & 255}.${host & 255}`;
-    const v6 = `2001:db8:${agentIndex.toString(16)}::${(h + 1).toString(16)}`;
-    const where = { sequence: 0, timeUs: 0, iface: 'eth0', direction: 'received' as const };
-    out.push(observationOf(arpRequest({ senderMac: mac, senderIp: v4, targetIp: `198.19.255.${agentIndex & 255}` }), where));
-    out.push(
-      observationOf(
-        encodeNdp({
-          ethSrc: mac,
-          ethDst: '33:33:ff:00:00:fe',
-          src: v6,
-          dst: 'ff02::1:ff00:fe',
-          message: { type: 'NS', target: '2001:db8::fe' },
-          options: [{ type: 'source-lladdr', mac }],
-        }),
-        where,
-      ),
-    );
-  }
-  return out;
 }
 
 // ---- cheap simulated agents ---------------------------------------------------------
@@ -205,7 +171,7 @@ async function worker(spec: WorkerSpec): Promise<void> {
       call.write(encodeAgentMessage({ hello: { node, agentVersion: 'bench', os: 'Linux bench', bootId: 'boot', agentTimeUs: now, spoolDropped: 0, nextSequence: 1 } }));
       const reply = await replied;
       connected++;
-      const objects = trafficTemplates(index);
+      const objects = agentTraffic(index);
       const templates = objects.map(encodeTemplate);
       // The patched bytes are exactly what the agent's serializer writes for the same batch.
       const at = Date.now() * 1000;

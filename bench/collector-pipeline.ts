@@ -13,14 +13,13 @@ import { runInNewContext } from 'node:vm';
 import { openStore } from '../libs/store/src/index.ts';
 import { createLogger } from '../libs/config/src/index.ts';
 import type { ObservationBatch__Output, Observation__Output } from '../libs/proto/src/index.ts';
-import { arpRequest, encodeNdp } from '../libs/packet/src/index.ts';
 import { Allowlist } from '../apps/collector/src/allowlist.ts';
 import { Collector } from '../apps/collector/src/collector.ts';
 import { Correlation } from '../apps/collector/src/correlation.ts';
 import { toNeighborObservation } from '../apps/collector/src/convert.ts';
 import { CollectorMetrics } from '../apps/collector/src/metrics.ts';
 import { DEFAULT_LIMITS, validateBatch } from '../apps/collector/src/validate.ts';
-import { observationOf } from '../apps/collector/src/testing/frames.ts';
+import { agentTraffic } from './traffic.ts';
 import { tempDir } from '../apps/collector/src/testing/harness.ts';
 
 const arg = (name: string, fallback: number) => {
@@ -31,30 +30,10 @@ const AGENTS = arg('agents', 100);
 const BATCHES = arg('batches', 50);
 const BATCH = 100;
 
-function templates(agent: number): Observation__Output[] {
-  const out: Observation__Output[] = [];
-  const hex = (n: number) => n.toString(16).padStart(2, '0');
-  for (let h = 0; h < 200; h++) {
-    const mac = `02:00:${hex(agent >> 8)}:${hex(agent & 255)}:00:${hex(h)}`;
-    const host = agent * 200 + h;
-    const v4 = `198.${18 + (host >> 16)}.${(host >> 8) & 255}.${host & 255}`;
-    const v6 = `2001:db8:${agent.toString(16)}::${(h + 1).toString(16)}`;
-    const where = { sequence: 0, timeUs: 0, iface: 'eth0', direction: 'received' as const };
-    out.push(observationOf(arpRequest({ senderMac: mac, senderIp: v4, targetIp: `198.19.255.${agent & 255}` }), where) as Observation__Output);
-    out.push(
-      observationOf(
-        encodeNdp({ ethSrc: mac, ethDst: '33:33:ff:00:00:fe', src: v6, dst: 'ff02::1:ff00:fe', message: { type: 'NS', target: '2001:db8::fe' }, options: [{ type: 'source-lladdr', mac }] }),
-        where,
-      ) as Observation__Output,
-    );
-  }
-  return out;
-}
-
 function batches(): ObservationBatch__Output[][] {
   const now = Date.now() * 1000;
   return Array.from({ length: AGENTS }, (_, a) => {
-    const t = templates(a);
+    const t = agentTraffic(a) as Observation__Output[];
     let seq = 0;
     return Array.from({ length: BATCHES }, () => ({
       agentTimeUs: now,

@@ -16,13 +16,12 @@
  */
 import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
-import { arpRequest, encodeNdp } from '../libs/packet/src/index.ts';
-import { ingestServerDefinition, ingestService, type AgentMessage, type AgentMessage__Output, type Observation } from '../libs/proto/src/index.ts';
+import { ingestServerDefinition, ingestService, type AgentMessage, type AgentMessage__Output } from '../libs/proto/src/index.ts';
 import type { IngestUnit, ObservationRecord } from '../libs/store/src/index.ts';
 import { toNeighborObservation } from '../apps/collector/src/convert.ts';
 import { packIngestUnit, recyclePacked } from '../apps/collector/src/ingest-pack.ts';
 import { DEFAULT_LIMITS, validateBatch, type ValidObservation } from '../apps/collector/src/validate.ts';
-import { observationOf } from '../apps/collector/src/testing/frames.ts';
+import { agentTraffic } from './traffic.ts';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,34 +31,13 @@ const AGENTS = arg('agents', 100);
 const BATCHES = arg('batches', 40);
 const BATCH = 100;
 
-/** The load benchmark's traffic (bench/collector-load.ts): ARP and NS from 200 hosts per agent. */
-function templates(agent: number): Observation[] {
-  const out: Observation[] = [];
-  const hex = (n: number) => n.toString(16).padStart(2, '0');
-  for (let h = 0; h < 200; h++) {
-    const mac = `02:00:${hex(agent >> 8)}:${hex(agent & 255)}:00:${hex(h)}`;
-    const host = agent * 200 + h;
-    const v4 = `198.${18 + (host >> 16)}.${(host >> 8) & 255}.${host & 255}`;
-    const v6 = `2001:db8:${agent.toString(16)}::${(h + 1).toString(16)}`;
-    const where = { sequence: 0, timeUs: 0, iface: 'eth0', direction: 'received' as const };
-    out.push(observationOf(arpRequest({ senderMac: mac, senderIp: v4, targetIp: `198.19.255.${agent & 255}` }), where));
-    out.push(
-      observationOf(
-        encodeNdp({ ethSrc: mac, ethDst: '33:33:ff:00:00:fe', src: v6, dst: 'ff02::1:ff00:fe', message: { type: 'NS', target: '2001:db8::fe' }, options: [{ type: 'source-lladdr', mac }] }),
-        where,
-      ),
-    );
-  }
-  return out;
-}
-
 const serialize = ingestService().service.Stream.requestSerialize as (m: AgentMessage) => Buffer;
 const deserialize = ingestServerDefinition().Stream.requestDeserialize as (b: Buffer) => AgentMessage__Output;
 
 const now = Date.now() * 1000;
 const encoded: Buffer[] = [];
 for (let a = 0; a < AGENTS; a++) {
-  const t = templates(a);
+  const t = agentTraffic(a);
   let seq = 0;
   for (let b = 0; b < BATCHES; b++) {
     const observations = Array.from({ length: BATCH }, (_, i) => ({ ...t[(seq + i) % t.length], sequence: seq + i + 1, captureTimeUs: now + seq + i }));
