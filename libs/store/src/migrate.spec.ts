@@ -20,16 +20,24 @@ const migrationFolders = () =>
     .map((e) => e.name)
     .sort();
 
+/**
+ * A database migrated up to (not including) the migration whose folder starts with
+ * `before`: the history until then, beside the schema file, applied to a fresh file.
+ */
+async function databaseBefore(before: string): Promise<string> {
+  const old = join(dir, 'old', 'prisma', 'migrations');
+  mkdirSync(old, { recursive: true });
+  cpSync(join(dirname(migrationsDir()), 'schema.prisma'), join(dir, 'old', 'prisma', 'schema.prisma'));
+  cpSync(join(migrationsDir(), 'migration_lock.toml'), join(old, 'migration_lock.toml'));
+  for (const f of migrationFolders().filter((name) => name < before)) cpSync(join(migrationsDir(), f), join(old, f), { recursive: true });
+  const file = join(dir, 'upgrade.db');
+  await applyMigrations(file, old);
+  return file;
+}
+
 describe('migrations', () => {
   it('upgrades a database from before the binding fold without re-counting its bindings', async () => {
-    // The history up to the migration before binding_fold_watermark, beside the schema file.
-    const old = join(dir, 'old', 'prisma', 'migrations');
-    mkdirSync(old, { recursive: true });
-    cpSync(join(dirname(migrationsDir()), 'schema.prisma'), join(dir, 'old', 'prisma', 'schema.prisma'));
-    cpSync(join(migrationsDir(), 'migration_lock.toml'), join(old, 'migration_lock.toml'));
-    for (const f of migrationFolders().filter((name) => name < '20261126141736')) cpSync(join(migrationsDir(), f), join(old, f), { recursive: true });
-    const file = join(dir, 'upgrade.db');
-    await applyMigrations(file, old);
+    const file = await databaseBefore('20261126141736'); // binding_fold_watermark
     const before = new Database(file);
     before.prepare("INSERT INTO node (name, committed_sequence) VALUES ('router', 2)").run();
     const insert = before.prepare(
@@ -56,14 +64,8 @@ describe('migrations', () => {
   });
 
   it('upgrades observations to store-assigned ids, re-folding exactly what was not folded yet', async () => {
-    // The history before observation_row_id: observations keyed by (node, sequence).
-    const old = join(dir, 'old', 'prisma', 'migrations');
-    mkdirSync(old, { recursive: true });
-    cpSync(join(dirname(migrationsDir()), 'schema.prisma'), join(dir, 'old', 'prisma', 'schema.prisma'));
-    cpSync(join(migrationsDir(), 'migration_lock.toml'), join(old, 'migration_lock.toml'));
-    for (const f of migrationFolders().filter((name) => name < '20261126175307')) cpSync(join(migrationsDir(), f), join(old, f), { recursive: true });
-    const file = join(dir, 'upgrade.db');
-    await applyMigrations(file, old);
+    // Observations keyed by (node, sequence).
+    const file = await databaseBefore('20261126175307'); // observation_row_id
     const before = new Database(file);
     // router: sequences 1–3 folded into `binding`, 4–5 only in memory when it stopped;
     // host: 1 folded, 2 not. Rows written interleaved, as units of both nodes are.
