@@ -25,11 +25,12 @@ import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { encodeNdp } from '../libs/packet/src/index.ts';
-import { ingestService, type AgentMessage, type CollectorMessage__Output, type MismatchEvent__Output, type Observation } from '../libs/proto/src/index.ts';
+import { ingestService, type CollectorMessage__Output, type MismatchEvent__Output, type Observation } from '../libs/proto/src/index.ts';
 import { ROOT, TOKENS, TestAgent, bearer, queryClient, startCollector, tempDir } from '../apps/collector/src/testing/harness.ts';
 import { observationOf } from '../apps/collector/src/testing/frames.ts';
 import { agentTraffic } from './traffic.ts';
 import { WINDOW_BATCHES } from '../apps/agent/src/shipper.ts';
+import { encodeAgentMessage, varintLength, writeVarint } from '../apps/agent/src/wire.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const DEFAULT_BATCH = 100;
@@ -55,25 +56,6 @@ const RawIngest = grpc.makeGenericClientConstructor(
   { Stream: { ...ingestDefinition, requestSerialize: (b: Buffer) => b } },
   'Ingest',
 );
-const encodeAgentMessage = (m: AgentMessage): Buffer => ingestDefinition.requestSerialize(m);
-
-function varintLength(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(buf: Buffer, at: number, v: number): number {
-  while (v >= 128) {
-    buf[at++] = (v % 128) | 128;
-    v = Math.floor(v / 128);
-  }
-  buf[at++] = v;
-  return at;
-}
 
 /** The Observation message's bytes without fields 1 and 2 (the AgentMessage's framing stripped). */
 function encodeTemplate(o: Observation): Buffer {

@@ -151,7 +151,8 @@ export function decodeObservation(bytes: Uint8Array): Record<string, unknown> {
   return observation.toObject(observation.decode(bytes), { longs: Number, enums: String, bytes: Buffer, defaults: true });
 }
 
-function varintLength(n: number): number {
+/** Bytes of `n` as a protobuf varint (n ≥ 0, up to 2^53). */
+export function varintLength(n: number): number {
   let length = 1;
   while (n >= 128) {
     n = Math.floor(n / 128);
@@ -160,7 +161,8 @@ function varintLength(n: number): number {
   return length;
 }
 
-function writeVarint(buf: Buffer, at: number, n: number): number {
+/** Writes `n` as a protobuf varint at `at`; returns the offset after it. */
+export function writeVarint(buf: Buffer, at: number, n: number): number {
   while (n >= 128) {
     buf[at++] = (n % 128) | 0x80;
     n = Math.floor(n / 128);
