@@ -3,34 +3,24 @@
  * exact output of the loader's (`LOADER_OPTIONS`: defaults filled in, int64 → number,
  * enums → names, bytes → Buffer, `body` set).
  *
- * The loader's `toObject` with `defaults: true` first builds a default for every field and
- * then overwrites it with the value: for an Observation that is 7 empty arrays and 7 empty
- * Buffers (its bytes fields), a Long per int64, all garbage at once, for every observation.
- * Here an ObservationBatch is converted without defaults and only the fields the message
- * left out get their default, from one shared object of defaults (the zero-length Buffers
- * in it cannot be written to, so sharing them is safe). Other messages (Hello, Inventory,
- * NeighborSnapshot: rare) take the loader's own path.
- *
- * A well-formed batch does not even go through protobufjs: `fastBatch` reads the wire
- * format straight into the output objects (one object per observation, a view per bytes
- * field, no Long or intermediate message). Anything it does not expect (an unknown wire
- * type, an over-long varint, a non-ASCII interface name, a truncated field, a second body)
- * sends the whole message down the protobufjs path, which gives the loader's exact result
- * or its exact error: the fast path never decides what malformed input means.
+ * A well-formed observation batch does not go through protobufjs: `fastBatch` reads the
+ * wire format straight into the output objects (one object per observation, a view per
+ * bytes field, no Long, no intermediate message, no defaults built to be overwritten).
+ * Anything it does not expect (an unknown wire type, an over-long varint, a non-ASCII
+ * interface name, a truncated field, a second body) sends the whole message down the
+ * protobufjs path, which gives the loader's result or an error: the fast path never
+ * decides what malformed input means. Other messages (Hello, Inventory, NeighborSnapshot:
+ * rare) take that path too.
  */
 import protobuf from 'protobufjs';
 import { accessSync, constants } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { AgentMessage__Output } from './generated/neighwatch/v1/AgentMessage';
 import type { Observation__Output } from './generated/neighwatch/v1/Observation';
-import type { ObservationBatch__Output } from './generated/neighwatch/v1/ObservationBatch';
 
 interface Codec {
   agentMessage: protobuf.Type;
-  full: protobuf.IConversionOptions;
-  sparse: protobuf.IConversionOptions;
-  batchDefaults: Record<string, unknown>;
-  observationDefaults: [string, unknown][];
+  options: protobuf.IConversionOptions;
   /** Enum names by number, for the fast path. */
   directions: string[];
   types: string[];
@@ -53,12 +43,7 @@ function load(protoDir: string, options: protobuf.IConversionOptions & { keepCas
   root.loadSync('neighwatch/v1/ingest.proto', { keepCase: options.keepCase });
   root.resolveAll();
   const agentMessage = root.lookupType('neighwatch.v1.AgentMessage');
-  const batch = root.lookupType('neighwatch.v1.ObservationBatch');
   const observation = root.lookupType('neighwatch.v1.Observation');
-  const full = { ...options };
-  const sparse = { ...options, defaults: false };
-  const observationDefaults = Object.entries(observation.toObject(observation.create(), full));
-  const batchDefaults = batch.toObject(batch.create(), full);
   const names = (name: string) => {
     const e = (observation.fields[name].resolvedType as protobuf.Enum).valuesById;
     const out: string[] = [];
@@ -69,10 +54,7 @@ function load(protoDir: string, options: protobuf.IConversionOptions & { keepCas
     options.longs === Number && options.enums === String && options.bytes === Buffer && options.defaults === true && options.oneofs === true && !options.keepCase;
   return {
     agentMessage,
-    full,
-    sparse,
-    batchDefaults,
-    observationDefaults,
+    options: { ...options },
     directions: names('direction'),
     types: names('type'),
     checksums: names('checksum'),
@@ -96,22 +78,7 @@ export function decodeAgentMessageWithProtobufjs(bytes: Buffer, protoDir: string
 }
 
 function decodeWithProtobufjs(bytes: Buffer, codec: Codec): AgentMessage__Output {
-  const { agentMessage } = codec;
-  const message = agentMessage.decode(bytes) as protobuf.Message & { observations?: unknown };
-  if (message.observations == null || !codec.full.defaults) return agentMessage.toObject(message, codec.full) as AgentMessage__Output;
-  const out = agentMessage.toObject(message, codec.sparse) as AgentMessage__Output;
-  const batch = out.observations as Partial<ObservationBatch__Output>;
-  for (const key in codec.batchDefaults) {
-    if ((batch as Record<string, unknown>)[key] === undefined) {
-      const value = codec.batchDefaults[key];
-      (batch as Record<string, unknown>)[key] = Array.isArray(value) ? [] : value;
-    }
-  }
-  for (const o of batch.observations as Observation__Output[]) {
-    const target = o as unknown as Record<string, unknown>;
-    for (const [key, value] of codec.observationDefaults) if (target[key] === undefined) target[key] = value;
-  }
-  return out;
+  return codec.agentMessage.toObject(codec.agentMessage.decode(bytes), codec.options) as AgentMessage__Output;
 }
 
 // ---- the fast path -----------------------------------------------------------------
